@@ -1,0 +1,50 @@
+# PAE Ops: the two commands are `make run` (demo) and `make test` (the suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# The suite's services (override in the environment).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test install lint format messages bench clean
+
+$(STAMP): pyproject.toml requirements/build-constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --build-constraint requirements/build-constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the demo on SQLite and the filesystem broker, http://127.0.0.1:8000
+run: $(STAMP)
+	$(PY) manage.py run_demo
+
+## make test: the whole suite (browser tests included) on PostgreSQL and Redis
+test: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(PY) -m tests.preflight
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_ENV=test DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Regenerate and compile the translations (needs gettext).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=test-output
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var test-output

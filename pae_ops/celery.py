@@ -1,0 +1,52 @@
+"""The Celery app and the defaults of the beat schedule.
+
+The schedule lives in the database (django-celery-beat) so that admins can
+edit it. ``BEAT_DEFAULTS`` below is only what a fresh installation starts
+with: ``manage.py install_beat_schedule`` creates each entry by name and
+never touches one that already exists, so an admin's edits survive deploys.
+(``beat_schedule`` is not used: django-celery-beat rewrites those entries on
+every start.) Later issues add their periodic tasks here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pae_ops.settings")
+
+app = Celery("pae_ops")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@dataclass(frozen=True)
+class BeatDefault:
+    """One periodic task as shipped: ``every_seconds`` or a ``crontab`` mapping."""
+
+    name: str
+    task: str
+    description: str
+    every_seconds: int | None = None
+    crontab: dict[str, str] = field(default_factory=dict)
+    kwargs: dict[str, object] = field(default_factory=dict)
+
+
+BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
+    # Every minute: record that the worker and beat are alive (health page).
+    BeatDefault(
+        name="heartbeat",
+        task="pae_ops.tasks.record_heartbeat_task",
+        description="Records that beat and a worker are alive; shown on the health page.",
+        every_seconds=60,
+    ),
+    # Every minute: email the notifications still pending in the outbox.
+    BeatDefault(
+        name="notification-outbox-relay",
+        task="pae_ops.tasks.sweep_notification_outbox_task",
+        description="Sends the emails of notifications still pending (the outbox relay).",
+        every_seconds=60,
+    ),
+)

@@ -1,0 +1,64 @@
+"""Load the demo data set (idempotent: a second run adds nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from pae_ops.roles import Role
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: Role
+    leader: str | None = None
+    language: str = "es"
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "Alicia", "Admin", Role.ADMIN),
+    DemoUser("directora", "Diana", "Ramírez", Role.DIRECTOR),
+    DemoUser("lider", "Laura", "Méndez", Role.LEADER),
+    DemoUser("agente", "Carlos", "Ruiz", Role.AGENT, leader="lider"),
+    DemoUser("agente2", "Ana", "Torres", Role.AGENT, leader="lider", language="en"),
+    DemoUser("socio", "Pablo", "Socio", Role.PARTNER_APPROVER),
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo data: one user per role (and, as apps grow, their data). Idempotent."
+
+    def handle(self, *args, **options):
+        # The factories live with the tests; the demo reuses them.
+        from tests.factories import DEMO_PASSWORD, UserFactory
+
+        created = 0
+        with transaction.atomic():
+            for demo in DEMO_USERS:
+                if User.objects.filter(username=demo.username).exists():
+                    continue
+                UserFactory(
+                    username=demo.username,
+                    first_name=demo.first_name,
+                    last_name=demo.last_name,
+                    is_staff=demo.role == Role.ADMIN,
+                    roles=[demo.role],
+                    profile__leader=(
+                        User.objects.get(username=demo.leader) if demo.leader else None
+                    ),
+                    profile__language=demo.language,
+                )
+                created += 1
+        self.stdout.write(self.style.SUCCESS(f"Demo data: {created} users created."))
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for demo in DEMO_USERS:
+            self.stdout.write(f"  {demo.username:<10} {demo.role.value}")

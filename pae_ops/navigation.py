@@ -1,0 +1,50 @@
+"""The navigation bar: which entries each role sees.
+
+Each app adds its entries here as it grows; an entry is shown when the user
+holds one of its roles. The same role sets guard the views (ROLE-1), so the
+bar never offers a page that would answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from pae_ops.roles import Role, user_roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    roles: frozenset[Role]
+
+
+ALL_STAFF = frozenset({Role.AGENT, Role.LEADER, Role.DIRECTOR, Role.ADMIN})
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("my-work", _("My work"), "my-work", frozenset({Role.AGENT, Role.LEADER})),
+    NavItem("team", _("My team"), "team", frozenset({Role.LEADER})),
+    NavItem("direction", _("Direction"), "direction", frozenset({Role.DIRECTOR})),
+    NavItem(
+        "partner-approvals",
+        _("My approvals"),
+        "partner-approvals",
+        frozenset({Role.PARTNER_APPROVER}),
+    ),
+    NavItem("health", _("System health"), "health", frozenset({Role.ADMIN})),
+    NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
+)
+
+
+def nav_for(user) -> list[dict[str, str]]:
+    roles = user_roles(user)
+    return [
+        {"key": item.key, "label": str(item.label), "url": reverse(item.url_name)}
+        for item in NAV_ITEMS
+        if roles & item.roles
+    ]

@@ -1,0 +1,163 @@
+"""Portal-wide pages: the landing redirect, each role's home, notifications,
+the language selector, the admins' health page and the error pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_celery_beat.models import PeriodicTask
+
+from pae_ops import selectors, services
+from pae_ops.errors import DomainError
+from pae_ops.middleware import SESSION_KEY
+from pae_ops.roles import Role, primary_role, role_required
+
+User = get_user_model()
+
+HOME_BY_ROLE = {
+    Role.DIRECTOR: "direction",
+    Role.LEADER: "team",
+    Role.AGENT: "my-work",
+    Role.ADMIN: "health",
+    Role.PARTNER_APPROVER: "partner-approvals",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own home page."""
+    role = primary_role(request.user)
+    if role is None:
+        # A signed-in user without a role may use nothing: say so kindly.
+        raise PermissionDenied
+    return redirect(HOME_BY_ROLE[role])
+
+
+@role_required(Role.AGENT, Role.LEADER)
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The agent's home: their leader and latest alerts (cases arrive with their issue)."""
+    return render(
+        request,
+        "pae_ops/my_work.html",
+        {
+            "leader": selectors.get_team_leader(request.user),
+            "latest_notifications": selectors.list_notifications(request.user)[:5],
+        },
+    )
+
+
+@role_required(Role.LEADER)
+def team(request: HttpRequest) -> HttpResponse:
+    """The leader's team: the members whose profile names them."""
+    return render(
+        request,
+        "pae_ops/team.html",
+        {"members": selectors.list_team_members(request.user)},
+    )
+
+
+@role_required(Role.DIRECTOR)
+def direction(request: HttpRequest) -> HttpResponse:
+    """The director's home: the area's leaders and the size of their teams."""
+    return render(request, "pae_ops/direction.html", {"teams": selectors.list_teams()})
+
+
+@role_required(Role.PARTNER_APPROVER)
+def partner_approvals(request: HttpRequest) -> HttpResponse:
+    """The partner approver's only page: requests awaiting their partner (refunds issue)."""
+    return render(request, "pae_ops/partner_approvals.html", {"pending": []})
+
+
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.list_notifications(request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "pae_ops/notifications.html", {"page_obj": page})
+
+
+@require_POST
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()] or None
+    count = services.mark_notifications_read(actor=request.user, notification_ids=ids)
+    if count:
+        messages.success(request, _("Notifications marked as read."))
+    return redirect("notifications")
+
+
+@login_not_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the portal language: kept on the profile, the session and a cookie."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    try:
+        if request.user.is_authenticated:
+            services.set_user_language(user=request.user, language=language)
+            request.session[SESSION_KEY] = language
+        elif language not in dict(settings.LANGUAGES):
+            raise DomainError(_("That language is not available."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return response
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+@role_required(Role.ADMIN)
+def health(request: HttpRequest) -> HttpResponse:
+    """Admins' health page: the periodic jobs' heartbeat and the outbox."""
+    return render(
+        request,
+        "pae_ops/health.html",
+        {
+            "heartbeat": selectors.heartbeat_status(),
+            "outbox": selectors.outbox_status(),
+            "database": connection.vendor,
+            "broker": _broker_label(settings.CELERY_BROKER_URL),
+            "periodic_tasks": PeriodicTask.objects.select_related(
+                "interval", "crontab"
+            ).order_by("name"),
+        },
+    )
+
+
+def _broker_label(url: str) -> str:
+    """The broker's scheme and host, never its credentials."""
+    scheme, _sep, rest = url.partition("://")
+    host = rest.rsplit("@", 1)[-1].split("/", 1)[0]
+    return f"{scheme}://{host}" if host else f"{scheme}://"
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No request context: the page must render even when the database is down.
+    return HttpResponseServerError(loader.get_template("500.html").render({}))
