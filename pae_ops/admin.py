@@ -62,8 +62,9 @@ class NotificationAdmin(admin.ModelAdmin):
         count = services.requeue_failed_notifications(
             actor=request.user, notification_ids=queryset.values_list("pk", flat=True)
         )
-        self.message_user(request, _("%(count)d emails queued again.") % {"count": count},
-                          messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d emails queued again.") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(Heartbeat)

@@ -27,11 +27,7 @@ def list_team_members(leader: AbstractBaseUser) -> QuerySet:
 
 def get_team_leader(user: AbstractBaseUser) -> AbstractBaseUser | None:
     """The leader of ``user``'s team, or None when they have none."""
-    return (
-        User.objects.filter(team_profiles__user=user).first()
-        if user.is_authenticated
-        else None
-    )
+    return User.objects.filter(team_profiles__user=user).first() if user.is_authenticated else None
 
 
 def list_notifications(user: AbstractBaseUser) -> QuerySet[Notification]:

@@ -63,9 +63,7 @@ def notify(
     people = {user.pk: user for user in recipients if user is not None}
     if not people:
         return 0
-    languages = dict(
-        Profile.objects.filter(user_id__in=people).values_list("user_id", "language")
-    )
+    languages = dict(Profile.objects.filter(user_id__in=people).values_list("user_id", "language"))
     rows = []
     for pk, user in people.items():
         with translation.override(languages.get(pk, settings.LANGUAGE_CODE)):
@@ -166,7 +164,9 @@ def mark_notifications_read(
 
 
 @transaction.atomic
-def requeue_failed_notifications(*, actor: AbstractBaseUser, notification_ids: Iterable[int]) -> int:
+def requeue_failed_notifications(
+    *, actor: AbstractBaseUser, notification_ids: Iterable[int]
+) -> int:
     """Put failed emails back in the outbox (admins only)."""
     require_role(actor, Role.ADMIN)
     count = Notification.objects.filter(
@@ -223,9 +223,7 @@ def record_heartbeat(*, name: str, hostname: str = "") -> Heartbeat:
     if not updated:
         try:
             with transaction.atomic():
-                Heartbeat.objects.create(
-                    name=name, last_run_at=now, run_count=1, hostname=hostname
-                )
+                Heartbeat.objects.create(name=name, last_run_at=now, run_count=1, hostname=hostname)
         except IntegrityError:  # a concurrent first run created it
             Heartbeat.objects.filter(name=name).update(
                 last_run_at=now, run_count=F("run_count") + 1, hostname=hostname

@@ -136,9 +136,9 @@ def health(request: HttpRequest) -> HttpResponse:
             "outbox": selectors.outbox_status(),
             "database": connection.vendor,
             "broker": _broker_label(settings.CELERY_BROKER_URL),
-            "periodic_tasks": PeriodicTask.objects.select_related(
-                "interval", "crontab"
-            ).order_by("name"),
+            "periodic_tasks": PeriodicTask.objects.select_related("interval", "crontab").order_by(
+                "name"
+            ),
         },
     )
 

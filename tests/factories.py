@@ -12,7 +12,7 @@ from pae_ops.roles import Role
 
 User = get_user_model()
 
-DEMO_PASSWORD = "pae-demo-2026"  # noqa: S105 - demo and test data only
+DEMO_PASSWORD = "pae-demo-2026"
 
 
 class UserFactory(DjangoModelFactory[User]):

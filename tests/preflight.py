@@ -54,11 +54,9 @@ def _check_chromium(path: str) -> str | None:
         return None
     if shutil.which(path):
         return None
-    return (
-        f"Chromium is missing at {path} (the browser tests drive it through Playwright).\n"
-        "  Install it: apt-get update && apt-get install -y chromium\n"
-        "  Or set CHROMIUM_PATH to a Chromium binary."
-    )
+    advice = "  Install it: apt-get update && apt-get install -y chromium\n"
+    advice += "  Or set CHROMIUM_PATH to a Chromium binary."
+    return f"Chromium is missing at {path} (browser tests drive it).\n{advice}"
 
 
 def main() -> int:
