@@ -44,6 +44,9 @@ class Command(BaseCommand):
                 f"\nPAE Ops demo on http://{options['addrport']}/ (Ctrl-C stops everything)\n"
             )
         )
+        # Print the logins before the children's logs start interleaving.
+        self.stdout.flush()
+        sys.stdout.flush()
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
 
         def stop(*_args):
