@@ -51,6 +51,12 @@ def _isolated_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _temporary_media_root(settings, tmp_path):
+    """Files a test uploads go to its own temporary MEDIA_ROOT, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def role_groups(transactional_db):
     """The role groups, for transactional tests.
