@@ -1,11 +1,26 @@
+import itertools
+import zoneinfo
+
+import holidays
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from pae_ops import services
-from pae_ops.models import Heartbeat, Notification, Profile
+from pae_ops.models import (
+    BusinessCalendar,
+    Closure,
+    Heartbeat,
+    Notification,
+    Profile,
+    Weekday,
+    WorkingInterval,
+)
 
 User = get_user_model()
 
@@ -74,3 +89,103 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The business calendar (BH-1) ------------------------------------------------
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def _holiday_country_choices() -> list[tuple[str, str]]:
+    # Two-letter codes only: the package also accepts three-letter aliases,
+    # which would list every country twice.
+    codes = sorted(code for code in holidays.list_supported_countries() if len(code) == 2)
+    return [(code, code) for code in codes]
+
+
+class BusinessCalendarForm(forms.ModelForm):
+    """Offers the time zones and holiday countries as lists (the model validates them)."""
+
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=_time_zone_choices)
+    holiday_country = forms.ChoiceField(
+        label=_("public holidays of"), choices=_holiday_country_choices
+    )
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "time_zone", "holiday_country", "holiday_subdivision", "is_default"]
+
+
+class WorkingIntervalFormSet(BaseInlineFormSet):
+    """Refuses overlaps among the intervals submitted together.
+
+    ``WorkingInterval.clean()`` compares a row with the saved ones; rows
+    added in the same submission are only visible here.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        by_weekday: dict[int, list[tuple]] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or data.get("start_time") is None:
+                continue
+            by_weekday.setdefault(data["weekday"], []).append(
+                (data["start_time"], data["end_time"])
+            )
+        for weekday, pairs in by_weekday.items():
+            pairs.sort()
+            for (_start, end), (next_start, _end) in itertools.pairwise(pairs):
+                if next_start < end:
+                    raise ValidationError(
+                        _("Two working intervals on %(weekday)s overlap.")
+                        % {"weekday": Weekday(weekday).label}
+                    )
+
+
+class WorkingIntervalInline(admin.TabularInline):
+    model = WorkingInterval
+    formset = WorkingIntervalFormSet
+    fields = ["weekday", "start_time", "end_time"]
+    extra = 0
+    # A calendar without working hours could not compute any deadline.
+    min_num = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The admin passes min_num to the formset but not validate_min.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    fields = ["date", "start_time", "end_time", "reason"]
+    extra = 0
+    ordering = ["-date", "start_time"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(SimpleHistoryAdmin):
+    form = BusinessCalendarForm
+    inlines = [WorkingIntervalInline, ClosureInline]
+    list_display = ["name", "time_zone", "holiday_country", "holiday_subdivision", "is_default"]
+    list_filter = ["is_default", "holiday_country"]
+    search_fields = ["name"]
+    actions = ["make_default"]
+
+    @admin.action(description=_("Make the selected calendar the default"))
+    def make_default(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one calendar."), messages.ERROR)
+            return
+        calendar = services.make_default_business_calendar(
+            actor=request.user, calendar_id=queryset.get().pk
+        )
+        self.message_user(
+            request,
+            _("“%(name)s” is now the default calendar.") % {"name": calendar.name},
+            messages.SUCCESS,
+        )

@@ -1,9 +1,14 @@
-"""Portal-wide models: user profiles and teams, the notification outbox and
-the heartbeat that proves the periodic jobs run."""
+"""Portal-wide models: user profiles and teams, the notification outbox, the
+heartbeat that proves the periodic jobs run, and the business calendar."""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
+import holidays
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -153,3 +158,234 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The business calendar (BH-1) ------------------------------------------------
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a name that is not an IANA time zone known to ``zoneinfo``."""
+    if value not in _available_time_zones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone (e.g. America/Mexico_City)."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def validate_holiday_country(value: str) -> None:
+    """Refuse a country code that the ``holidays`` package does not know."""
+    if value not in holidays.list_supported_countries():
+        raise ValidationError(
+            _("“%(value)s” is not a country code with public holidays (e.g. MX)."),
+            code="invalid_holiday_country",
+            params={"value": value},
+        )
+
+
+@functools.cache
+def _available_time_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk on every call.
+    return frozenset(zoneinfo.available_timezones())
+
+
+class Weekday(models.IntegerChoices):
+    """ISO weekday minus one, as ``date.weekday()`` returns it."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessCalendar(TimeStampedModel):
+    """The calendar that business hours are counted in (BH-1).
+
+    A time zone, the working intervals of each weekday, a country's public
+    holidays (from the ``holidays`` package) and the closures an admin adds.
+    The calendar marked ``is_default`` is the one the SLA clocks use; a
+    partial unique constraint keeps it to one. The arithmetic itself lives in
+    ``pae_ops.business_hours``; ``selectors.load_calendar_spec`` turns a row
+    into the immutable spec it works on.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="America/Mexico_City",
+        validators=[validate_time_zone],
+        help_text=_("IANA name, e.g. America/Mexico_City."),
+    )
+    holiday_country = models.CharField(
+        _("public holidays of"),
+        max_length=3,
+        default="MX",
+        validators=[validate_holiday_country],
+        help_text=_("Country code whose public holidays close the calendar, e.g. MX."),
+    )
+    holiday_subdivision = models.CharField(
+        _("holiday subdivision"),
+        max_length=10,
+        blank=True,
+        help_text=_("Optional state or province code whose own holidays also apply."),
+    )
+    is_default = models.BooleanField(
+        _("default calendar"),
+        default=False,
+        help_text=_("The calendar the SLA clocks use. Only one calendar can be the default."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="pae_ops_businesscalendar_one_default",
+                violation_error_message=_("Another calendar is already the default."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.holiday_subdivision:
+            return
+        subdivisions = holidays.list_supported_countries().get(self.holiday_country)
+        if subdivisions is not None and self.holiday_subdivision not in subdivisions:
+            raise ValidationError(
+                {
+                    "holiday_subdivision": _(
+                        "“%(subdivision)s” is not a subdivision of %(country)s."
+                    )
+                    % {"subdivision": self.holiday_subdivision, "country": self.holiday_country}
+                }
+            )
+
+
+class WorkingInterval(TimeStampedModel):
+    """One stretch of working time on one weekday, in the calendar's wall clock.
+
+    A weekday may have several (09:00-14:00 and 15:00-18:00 around lunch);
+    they must not overlap. An interval ends on the day it starts: there is
+    no way to say 24:00, so a calendar open round the clock is not modelled.
+    """
+
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="intervals",
+        verbose_name=_("calendar"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("working interval")
+        verbose_name_plural = _("working intervals")
+        ordering = ["calendar", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="pae_ops_workinginterval_end_after_start",
+                violation_error_message=_("A working interval must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="pae_ops_workinginterval_weekday_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.calendar_id is None or self.start_time is None or self.end_time is None:
+            return
+        # Touching intervals (09:00-14:00 and 14:00-18:00) are allowed;
+        # sharing any minute is not.
+        overlapping = (
+            WorkingInterval.objects.filter(
+                calendar_id=self.calendar_id,
+                weekday=self.weekday,
+                start_time__lt=self.end_time,
+                end_time__gt=self.start_time,
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                _(
+                    "This interval overlaps %(other)s on the same weekday; split the day "
+                    "into intervals that do not overlap."
+                )
+                % {"other": f"{overlapping.start_time:%H:%M}-{overlapping.end_time:%H:%M}"},
+                code="overlapping_interval",
+            )
+
+
+class Closure(TimeStampedModel):
+    """A date an admin closes on top of the public holidays.
+
+    With neither time set the whole day is closed; with both, only that part
+    of it (in the calendar's wall clock).
+    """
+
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        verbose_name=_("calendar"),
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(
+        _("from"), null=True, blank=True, help_text=_("Leave both times empty to close all day.")
+    )
+    end_time = models.TimeField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["calendar", "date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True, end_time__isnull=True)
+                | Q(start_time__isnull=False, end_time__isnull=False),
+                name="pae_ops_closure_times_both_or_neither",
+                violation_error_message=_(
+                    "Give both times to close part of the day, or neither to close all of it."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True) | Q(end_time__gt=F("start_time")),
+                name="pae_ops_closure_end_after_start",
+                violation_error_message=_("A closure must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.is_whole_day:
+            return f"{self.date:%Y-%m-%d} {self.reason}"
+        return f"{self.date:%Y-%m-%d} {self.start_time:%H:%M}-{self.end_time:%H:%M} {self.reason}"
+
+    @property
+    def is_whole_day(self) -> bool:
+        return self.start_time is None and self.end_time is None

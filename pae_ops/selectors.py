@@ -1,17 +1,20 @@
-"""Portal-wide reads: teams, notifications, health."""
+"""Portal-wide reads: teams, notifications, health, the business calendar."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from pae_ops.models import Heartbeat, Notification
+from pae_ops.business_hours import CalendarSpec, ClosureSpec
+from pae_ops.models import BusinessCalendar, Heartbeat, Notification
 
 User = get_user_model()
 
@@ -96,3 +99,44 @@ def list_teams() -> list[TeamSummary]:
         .order_by("first_name", "last_name", "username")
     )
     return [TeamSummary(leader=leader, size=leader.size) for leader in leaders]
+
+
+def load_calendar_spec(calendar: BusinessCalendar | None = None) -> CalendarSpec:
+    """The immutable spec of ``calendar`` (the default one when None) for the arithmetic.
+
+    At most three queries: the calendar, its working intervals, its closures
+    (none for a calendar whose ``intervals`` and ``closures`` are prefetched
+    already). Every closure is loaded, past ones included, so that a deadline
+    can be recomputed for any start. Load once per request or sweep and reuse.
+
+    Rules: BH-1. Raises BusinessCalendar.DoesNotExist when no calendar is
+    marked as the default.
+    """
+    if calendar is None:
+        try:
+            calendar = BusinessCalendar.objects.prefetch_related("intervals", "closures").get(
+                is_default=True
+            )
+        except BusinessCalendar.DoesNotExist:
+            raise BusinessCalendar.DoesNotExist(
+                "No business calendar is marked as the default; mark one in the admin."
+            ) from None
+    else:
+        prefetch_related_objects([calendar], "intervals", "closures")
+
+    intervals: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for interval in calendar.intervals.all():
+        intervals[interval.weekday].append((interval.start_time, interval.end_time))
+    closures: dict[date, list[ClosureSpec]] = defaultdict(list)
+    for closure in calendar.closures.all():
+        closures[closure.date].append(
+            ClosureSpec(reason=closure.reason, start=closure.start_time, end=closure.end_time)
+        )
+    return CalendarSpec(
+        tz=ZoneInfo(calendar.time_zone),
+        intervals=dict(intervals),
+        closures=dict(closures),
+        holiday_country=calendar.holiday_country or None,
+        holiday_subdivision=calendar.holiday_subdivision or None,
+        name=calendar.name,
+    )

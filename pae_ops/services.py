@@ -1,4 +1,5 @@
-"""Portal-wide acts: notifications (the outbox), languages, teams, heartbeats.
+"""Portal-wide acts: notifications (the outbox), languages, teams, heartbeats,
+the default business calendar.
 
 Every function here is one act in one transaction; later apps call
 :func:`notify` for every alert they raise.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pae_ops.errors import DomainError
-from pae_ops.models import Heartbeat, Language, Notification, Profile
+from pae_ops.models import BusinessCalendar, Heartbeat, Language, Notification, Profile
 from pae_ops.roles import Role, has_role, require_role
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,19 @@ def _enqueue_relay() -> None:
         logger.warning("Could not publish the outbox relay; the periodic relay will send it.")
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification to write: ``title``/``body`` may be lazy (``format_lazy``)."""
+
+    recipient: AbstractBaseUser
+    kind: str
+    title: str | Promise
+    body: str | Promise = ""
+    url: str = ""
+    dedupe_key: str = ""
+    email: bool = True
+
+
 def notify(
     *,
     recipients: Iterable[AbstractBaseUser],
@@ -61,37 +76,69 @@ def notify(
     Returns the number of rows written.
     """
     people = {user.pk: user for user in recipients if user is not None}
-    if not people:
+    return notify_each(
+        Message(
+            recipient=user,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url,
+            dedupe_key=dedupe_key,
+            email=email,
+        )
+        for user in people.values()
+    )
+
+
+def notify_each(messages: Iterable[Message]) -> int:
+    """Write many different notifications in a constant number of queries.
+
+    What sweeps use: each message is rendered in its recipient's language and
+    written at most once per (recipient, dedupe key). Returns the rows written.
+    """
+    messages = [m for m in messages if m.recipient is not None]
+    if not messages:
         return 0
-    languages = dict(Profile.objects.filter(user_id__in=people).values_list("user_id", "language"))
-    rows = []
-    for pk, user in people.items():
-        with translation.override(languages.get(pk, settings.LANGUAGE_CODE)):
-            rows.append(
-                Notification(
-                    recipient_id=pk,
-                    kind=kind,
-                    title=str(title)[:200],
-                    body=str(body),
-                    url=url,
-                    dedupe_key=dedupe_key,
-                    email_status=(
-                        Notification.EmailStatus.PENDING
-                        if email and user.email
-                        else Notification.EmailStatus.NOT_NEEDED
-                    ),
-                )
-            )
+    user_ids = {m.recipient.pk for m in messages}
+    languages = dict(
+        Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "language")
+    )
     with transaction.atomic():
-        if dedupe_key:
-            existing = set(
+        keys = {m.dedupe_key for m in messages if m.dedupe_key}
+        existing = (
+            set(
                 Notification.objects.filter(
-                    recipient_id__in=people, dedupe_key=dedupe_key
-                ).values_list("recipient_id", flat=True)
+                    recipient_id__in=user_ids, dedupe_key__in=keys
+                ).values_list("recipient_id", "dedupe_key")
             )
-            rows = [row for row in rows if row.recipient_id not in existing]
+            if keys
+            else set()
+        )
+        rows = []
+        for message in messages:
+            pair = (message.recipient.pk, message.dedupe_key)
+            if message.dedupe_key and pair in existing:
+                continue
+            existing.add(pair)
+            language = languages.get(message.recipient.pk, settings.LANGUAGE_CODE)
+            with translation.override(language):
+                rows.append(
+                    Notification(
+                        recipient_id=message.recipient.pk,
+                        kind=message.kind,
+                        title=str(message.title)[:200],
+                        body=str(message.body),
+                        url=message.url,
+                        dedupe_key=message.dedupe_key,
+                        email_status=(
+                            Notification.EmailStatus.PENDING
+                            if message.email and message.recipient.email
+                            else Notification.EmailStatus.NOT_NEEDED
+                        ),
+                    )
+                )
         # ignore_conflicts covers a concurrent writer with the same key.
-        Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
+        Notification.objects.bulk_create(rows, ignore_conflicts=bool(keys))
         if any(row.email_status == Notification.EmailStatus.PENDING for row in rows):
             transaction.on_commit(_enqueue_relay)
     return len(rows)
@@ -231,8 +278,36 @@ def record_heartbeat(*, name: str, hostname: str = "") -> Heartbeat:
     return Heartbeat.objects.get(name=name)
 
 
+@transaction.atomic
+def make_default_business_calendar(
+    *, actor: AbstractBaseUser, calendar_id: int
+) -> BusinessCalendar:
+    """Make one calendar the default the SLA clocks use, and no other.
+
+    Rules: BH-1, ROLE-1 (admins only). Raises PermissionDenied for
+    non-admins; BusinessCalendar.DoesNotExist for an unknown id.
+    """
+    require_role(actor, Role.ADMIN)
+    # Lock every calendar (a handful of rows), in pk order: two admins
+    # choosing different defaults at once are serialised instead of one of
+    # them failing on the one-default constraint.
+    calendars = list(BusinessCalendar.objects.select_for_update().order_by("pk"))
+    chosen = next((c for c in calendars if c.pk == calendar_id), None)
+    if chosen is None:
+        raise BusinessCalendar.DoesNotExist(f"No business calendar with id {calendar_id}.")
+    for calendar in calendars:
+        if calendar.is_default and calendar.pk != calendar_id:
+            calendar.is_default = False
+            calendar.save(update_fields=["is_default", "updated_at"])
+    if not chosen.is_default:
+        chosen.is_default = True
+        chosen.save(update_fields=["is_default", "updated_at"])
+    return chosen
+
+
 __all__ = [
     "assign_to_team",
+    "make_default_business_calendar",
     "mark_notifications_read",
     "notify",
     "record_heartbeat",

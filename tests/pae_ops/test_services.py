@@ -203,3 +203,26 @@ def test_heartbeat_status_is_stale_without_runs_or_after_the_limit():
     assert not heartbeat_status().stale
     Heartbeat.objects.update(last_run_at=timezone.now() - timedelta(minutes=16))
     assert heartbeat_status().stale
+
+
+def test_notify_each_writes_different_messages_in_constant_queries(django_assert_num_queries):
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy as _
+
+    from pae_ops.services import Message, notify_each
+
+    users = [UserFactory(profile__language=lang) for lang in ("es", "en", "es")]
+    messages = [
+        Message(
+            recipient=user,
+            kind="test",
+            title=format_lazy("{}: {}", _("Notifications"), n),
+            dedupe_key=f"k{n}",
+        )
+        for n, user in enumerate(users)
+    ]
+    with django_assert_num_queries(5):  # profiles, dedupe, savepoint, insert, release
+        assert notify_each(messages) == 3
+    assert notify_each(messages) == 0
+    titles = list(Notification.objects.order_by("recipient_id").values_list("title", flat=True))
+    assert titles == ["Notificaciones: 0", "Notifications: 1", "Notificaciones: 2"]
