@@ -49,4 +49,18 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
         description="Sends the emails of notifications still pending (the outbox relay).",
         every_seconds=60,
     ),
+    # Every night at 02:30: recompute every client's segment (SEG-4).
+    BeatDefault(
+        name="nightly-segmentation",
+        task="clients.tasks.sweep_segments_task",
+        description="Recomputes every client's A/B/C segment, set-based (SEG-4).",
+        crontab={"minute": "30", "hour": "2"},
+    ),
+    # Every day at 07:00: alert agents of installments overdue > 7 days.
+    BeatDefault(
+        name="overdue-installments",
+        task="clients.tasks.sweep_overdue_installments_task",
+        description="Alerts agents of installments overdue more than 7 days (PAY-5).",
+        crontab={"minute": "0", "hour": "7"},
+    ),
 )

@@ -28,8 +28,17 @@ ALL_STAFF = frozenset({Role.AGENT, Role.LEADER, Role.DIRECTOR, Role.ADMIN})
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("my-work", _("My work"), "my-work", frozenset({Role.AGENT, Role.LEADER})),
+    NavItem(
+        "clients", _("Clients"), "clients:list", frozenset({Role.AGENT, Role.LEADER, Role.DIRECTOR})
+    ),
     NavItem("team", _("My team"), "team", frozenset({Role.LEADER})),
     NavItem("direction", _("Direction"), "direction", frozenset({Role.DIRECTOR})),
+    NavItem(
+        "partners",
+        _("Partners"),
+        "partners:directory",
+        frozenset({Role.AGENT, Role.LEADER, Role.DIRECTOR, Role.ADMIN}),
+    ),
     NavItem(
         "partner-approvals",
         _("My approvals"),

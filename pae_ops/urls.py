@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from pae_ops import views
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
+    path("partners/", include("partners.urls")),
+    path("clients/", include("clients.urls")),
     path("admin/", admin.site.urls),
 ]
 

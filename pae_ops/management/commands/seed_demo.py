@@ -30,6 +30,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("agente", "Carlos", "Ruiz", Role.AGENT, leader="lider"),
     DemoUser("agente2", "Ana", "Torres", Role.AGENT, leader="lider", language="en"),
     DemoUser("socio", "Pablo", "Socio", Role.PARTNER_APPROVER),
+    DemoUser("socio2", "Sofía", "Vega", Role.PARTNER_APPROVER),
 )
 
 
@@ -57,6 +58,14 @@ class Command(BaseCommand):
                     profile__language=demo.language,
                 )
                 created += 1
+            # Partners at every stage; socio and socio2 approve two active ones' refunds.
+            from partners.demo import seed_partners
+
+            seed_partners(self.stdout)
+            # Clients of every segment, both kinds of plan, an overdue installment, credit.
+            from clients.demo import seed_clients
+
+            seed_clients(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data: {created} users created."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
