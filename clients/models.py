@@ -16,12 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pae_ops.models import TimeStampedModel
+from pae_ops.models import money_field as money
 
 ZERO = Decimal("0.00")
-
-
-def money(verbose_name, **kwargs) -> models.DecimalField:
-    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
 
 
 class Segment(models.TextChoices):

@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def money_field(verbose_name, **kwargs) -> models.DecimalField:
+    """Money in USD: ``DecimalField(max_digits=12, decimal_places=2)`` everywhere."""
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
 class TimeStampedModel(models.Model):
     """Abstract base: every domain row knows when it was made and last changed."""
 
