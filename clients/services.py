@@ -12,7 +12,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -354,27 +355,81 @@ def record_payment(
     return payment
 
 
+def purchase_paid_amount(purchase: Purchase) -> Decimal:
+    """Money received for a purchase (all its payments)."""
+    return purchase.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def purchase_refundable_amount(purchase: Purchase) -> Decimal:
+    """REF-6: paid for the purchase minus what was already refunded or credited back."""
+    return purchase_paid_amount(purchase) - purchase.refunded_amount
+
+
+def count_paid_purchases(client_id: int) -> int:
+    """Purchases of the client whose payments cover their price (REF-5)."""
+    paid = (
+        Payment.objects.filter(purchase=OuterRef("pk"))
+        .values("purchase")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        Purchase.objects.filter(client_id=client_id)
+        .annotate(paid=Subquery(paid))
+        .filter(paid__gte=F("price"))
+        .count()
+    )
+
+
 @transaction.atomic
 def record_refund_against_purchase(
-    *, purchase_id: int, amount: Decimal, full: bool, source_key: str
+    *,
+    purchase_id: int,
+    amount: Decimal,
+    full: bool,
+    source_key: str,
+    new_status: str | None = None,
 ) -> Purchase:
-    """Lower a purchase's paid total by a refund (called by the refunds app).
+    """Lower a purchase's paid total by a refund or a credit-back.
 
-    The refund request's service checks roles and approvals; this keeps the
-    purchase and the client's net paid amount true. Rules: SEG-1, SEG-4.
+    Called by the refunds app once a request is approved: the request's
+    service checks roles and approvals; this keeps the purchase and the
+    client's net paid amount true, under a lock of the purchase so that two
+    refunds racing for the same remaining amount can't both pass (REF-6,
+    REF-9). ``full`` marks the purchase refunded; ``new_status`` sets another
+    final status (a service change cancels it). Rules: REF-6, SEG-1, SEG-4.
     """
     amount = _positive(amount, field=_("The amount"))
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
-    if purchase.refunded_amount + amount > purchase.price:
-        raise DomainError(_("The refund is more than the purchase's price."), rule="REF-6")
+    remaining = purchase_refundable_amount(purchase)
+    if amount > remaining:
+        raise DomainError(
+            _("Only %(remaining)s USD paid for this purchase can still be refunded or credited.")
+            % {"remaining": f"{remaining:,.2f}"},
+            rule="REF-6",
+        )
     purchase.refunded_amount += amount
     fields = ["refunded_amount", "updated_at"]
-    if full:
-        purchase.status = Purchase.Status.REFUNDED
+    status = Purchase.Status.REFUNDED if full else new_status
+    if status and status != purchase.status:
+        purchase.status = status
         fields.append("status")
+    purchase._change_reason = source_key
     purchase.save(update_fields=fields)
     Client.objects.filter(pk=purchase.client_id).update(net_paid=F("net_paid") - amount)
     recompute_client_segment(client_id=purchase.client_id, reason=_("Refund recorded"))
+    return purchase
+
+
+@transaction.atomic
+def cancel_purchase_record(*, purchase_id: int, reason: str) -> Purchase:
+    """Mark a purchase cancelled (the refunds app checks RES-5 first)."""
+    purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
+    if Purchase.Status.CANCELLED not in Purchase.ALLOWED_TRANSITIONS[purchase.status]:
+        raise DomainError(_("This purchase can no longer be cancelled."))
+    purchase.status = Purchase.Status.CANCELLED
+    purchase._change_reason = reason[:100]
+    purchase.save(update_fields=["status", "updated_at"])
     return purchase
 
 
@@ -454,6 +509,33 @@ def add_credit(
     require_role(actor, *WORKERS)
     if kind == CreditEntry.Kind.DUPLICATED_CREDIT:
         require_role(actor, Role.LEADER)
+    return apply_credit(
+        client_id=client_id,
+        amount=amount,
+        kind=kind,
+        created_by=actor,
+        source=source,
+        purchase_id=purchase_id,
+        source_key=source_key,
+    )
+
+
+@transaction.atomic
+def apply_credit(
+    *,
+    client_id: int,
+    amount: Decimal,
+    kind: str,
+    created_by: AbstractBaseUser,
+    source: str = "",
+    purchase_id: int | None = None,
+    source_key: str = "",
+) -> CreditEntry:
+    """Write a credit line and the new balance (no role check: callers check).
+
+    The refunds app calls it when an approved request executes. Idempotent
+    with ``source_key`` (a unique constraint backs it).
+    """
     if kind not in CreditEntry.Kind.values or kind == CreditEntry.Kind.REDEMPTION:
         raise DomainError(_("Choose a kind of credit."))
     amount = _positive(amount, field=_("The amount"))
@@ -473,7 +555,7 @@ def add_credit(
         purchase_id=purchase_id,
         source=source,
         source_key=source_key,
-        created_by=actor,
+        created_by=created_by,
     )
 
 
@@ -581,6 +663,36 @@ def record_attendance(
     attendance.save(update_fields=["status", "recorded_at"])
     recompute_client_segment(client_id=client_id, reason=_("Attendance recorded"))
     return attendance
+
+
+# Contact times ---------------------------------------------------------------
+
+
+def record_client_contact(
+    *,
+    client_id: int,
+    answered_at: datetime | None = None,
+    contacted_at: datetime | None = None,
+) -> None:
+    """Move the client's last-answer / last-contact times forward (never back).
+
+    Called by the cases app when an inbound (``answered_at``) or outbound
+    (``contacted_at``) interaction is logged; segmentation (SEG-2) and the
+    inactivity sweep read them. One UPDATE that keeps the later instant, so
+    an interaction logged late for an earlier date changes nothing. These
+    fields are excluded from the client's history on purpose.
+    """
+    changes = {}
+    if answered_at is not None:
+        changes["last_answered_at"] = Greatest(
+            Coalesce(F("last_answered_at"), Value(answered_at)), Value(answered_at)
+        )
+    if contacted_at is not None:
+        changes["last_contacted_at"] = Greatest(
+            Coalesce(F("last_contacted_at"), Value(contacted_at)), Value(contacted_at)
+        )
+    if changes:
+        Client.objects.filter(pk=client_id).update(**changes)
 
 
 # Segments ------------------------------------------------------------------

@@ -56,6 +56,15 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
         description="Recomputes every client's A/B/C segment, set-based (SEG-4).",
         crontab={"minute": "30", "hour": "2"},
     ),
+    # Every 5 minutes: record and notify the SLA warnings and breaches that
+    # are due, each once (SLA-4). The interval is the DESIGN's setting:
+    # change it in the admin's periodic tasks.
+    BeatDefault(
+        name="sla-sweep",
+        task="cases.tasks.sweep_sla_task",
+        description="Records SLA warnings (75 %) and breaches once each and notifies (SLA-4).",
+        every_seconds=300,
+    ),
     # Every day at 07:00: alert agents of installments overdue > 7 days.
     BeatDefault(
         name="overdue-installments",

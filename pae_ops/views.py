@@ -43,22 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(HOME_BY_ROLE[role])
 
 
-@role_required(Role.AGENT, Role.LEADER)
-def my_work(request: HttpRequest) -> HttpResponse:
-    """The agent's home: their leader and latest alerts (cases arrive with their issue)."""
-    return render(
-        request,
-        "pae_ops/my_work.html",
-        {
-            "leader": selectors.get_team_leader(request.user),
-            "latest_notifications": selectors.list_notifications(request.user)[:5],
-        },
-    )
-
-
 @role_required(Role.LEADER)
 def team(request: HttpRequest) -> HttpResponse:
-    """The leader's team: the members whose profile names them."""
+    """The leader's team: the members whose profile names them (the board links here)."""
     return render(
         request,
         "pae_ops/team.html",
@@ -70,12 +57,6 @@ def team(request: HttpRequest) -> HttpResponse:
 def direction(request: HttpRequest) -> HttpResponse:
     """The director's home: the area's leaders and the size of their teams."""
     return render(request, "pae_ops/direction.html", {"teams": selectors.list_teams()})
-
-
-@role_required(Role.PARTNER_APPROVER)
-def partner_approvals(request: HttpRequest) -> HttpResponse:
-    """The partner approver's only page: requests awaiting their partner (refunds issue)."""
-    return render(request, "pae_ops/partner_approvals.html", {"pending": []})
 
 
 def notifications(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,192 @@
+"""Forms of the case pages: shape checks only (types, lengths, choices).
+
+Every rule (TYP-1, TYP-2, COM-1, COM-6, ROLE-1, ...) is the service's, shown
+with ``form.add_error(None, exc.message)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Interaction, ResponseTemplate, TypingCategory, TypingReason
+from cases.services.interactions import SUMMARY_MAX
+
+NEW_OR_NONE = ""
+
+
+def reason_choices(
+    groups: Sequence[tuple[TypingCategory, list[TypingReason]]],
+    *,
+    empty_label: str | None = None,
+) -> list:
+    """Reasons grouped by category (``<optgroup>``): one select types an interaction."""
+    choices: list = [("", empty_label or _("Not typed yet"))]
+    for category, reasons in groups:
+        choices.append((category.name, [(str(reason.pk), reason.name) for reason in reasons]))
+    return choices
+
+
+def template_choices(templates: Iterable[ResponseTemplate]) -> list:
+    """Every template in Spanish and in English (``<pk>:<language>``), by language."""
+    templates = list(templates)
+    return [
+        ("", _("Insert a response template…")),
+        (_("Spanish"), [(f"{t.pk}:es", t.name) for t in templates]),
+        (_("English"), [(f"{t.pk}:en", t.name) for t in templates]),
+    ]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+class InteractionForm(forms.Form):
+    """Log an interaction, typed in the same form (TYP-1, TYP-2), with a
+    response template for an answer (COM-6)."""
+
+    case = forms.TypedChoiceField(
+        label=_("Case"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=Interaction.Direction.choices,
+        initial=Interaction.Direction.INBOUND,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=Interaction.Channel.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=LocalDateTimeInput(),
+        help_text=_("Leave it empty for the current time."),
+    )
+    template = forms.ChoiceField(
+        label=_("Response template"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+    )
+    reason = forms.TypedChoiceField(
+        label=_("Typing (category and reason)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    subject = forms.CharField(
+        label=_("Subject of the new case"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        help_text=_("An inbound contact without a case opens one; empty: the summary's start."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of the new case"),
+        choices=Case.Kind.choices,
+        initial=Case.Kind.REQUEST,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        open_cases: Iterable[Case] = (),
+        fixed_case: Case | None = None,
+        reasons: Sequence[tuple[TypingCategory, list[TypingReason]]] = (),
+        templates: Iterable[ResponseTemplate] = (),
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fixed_case = fixed_case
+        if fixed_case is not None:
+            self.fields["case"].choices = [(str(fixed_case.pk), str(fixed_case))]
+            self.fields["case"].initial = fixed_case.pk
+            self.fields["case"].widget = forms.HiddenInput()
+            del self.fields["subject"]
+            del self.fields["kind"]
+        else:
+            self.fields["case"].choices = [
+                (NEW_OR_NONE, _("No case yet (an inbound contact opens one)")),
+                *[(str(case.pk), str(case)) for case in open_cases],
+            ]
+        self.fields["reason"].choices = reason_choices(reasons)
+        self.fields["template"].choices = template_choices(templates)
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def template_id(self) -> int | None:
+        value = self.cleaned_data.get("template") or ""
+        pk, _sep, _language = value.partition(":")
+        return int(pk) if pk.isdigit() else None
+
+
+class TypeInteractionForm(forms.Form):
+    """Type one interaction from the agent's home (TYP-2)."""
+
+    reason = forms.TypedChoiceField(
+        label=_("Typing"),
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(
+        self, *args, reasons: Sequence[tuple[TypingCategory, list[TypingReason]]] = (), **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reason_choices(reasons, empty_label=_("Choose a reason…"))
+
+
+class ReasonForm(forms.Form):
+    """A written reason: escalations (COM-1), reopening, closing unresolved."""
+
+    reason = forms.CharField(
+        label=_("Why?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to"),
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, users: Iterable = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            (str(user.pk), user.get_full_name() or user.username) for user in users
+        ]
+
+
+class OpenCaseForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Case.Kind.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )

@@ -1,0 +1,374 @@
+"""Reads about cases and interactions that pages, sweeps and the KPIs reuse.
+
+Rules: ROLE-1 (``access_*``), TYP-2 (what may be chosen), TYP-3/TYP-4
+(``typing_compliance``), SLA-2/SLA-5 (what the boards show first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    Escalation,
+    Interaction,
+    ResponseTemplate,
+    SlaEvent,
+    SlaSettings,
+    TypingCategory,
+    TypingReason,
+)
+from pae_ops.business_hours import CalendarSpec
+from pae_ops.models import BusinessCalendar
+from pae_ops.roles import Role, has_role
+from pae_ops.selectors import load_calendar_spec
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from cases.filters import BoardFilter
+
+User = get_user_model()
+
+# Who reads cases (RULES, Roles): agents and leaders work them, directors read.
+CASE_READERS = (Role.AGENT, Role.LEADER, Role.DIRECTOR)
+COMPLIANCE_THRESHOLD = Decimal("95.0")
+ONE_DECIMAL = Decimal("0.1")
+
+
+# Settings ---------------------------------------------------------------
+
+
+def get_sla_settings() -> SlaSettings:
+    """The SLA settings row (one query); the model's defaults when it is missing."""
+    return SlaSettings.objects.filter(pk=SlaSettings.SINGLETON_PK).first() or SlaSettings(
+        pk=SlaSettings.SINGLETON_PK
+    )
+
+
+def calendar_spec_or_none() -> CalendarSpec | None:
+    """The default calendar's spec for a page, or None when no calendar is the
+    default (the page then shows deadlines without business hours left)."""
+    try:
+        return load_calendar_spec()
+    except BusinessCalendar.DoesNotExist:
+        return None
+
+
+# Access (ROLE-1) ------------------------------------------------------------
+
+
+def _ensure_reader(actor: AbstractBaseUser | AnonymousUser | None) -> None:
+    # 404 rather than 403: a partner approver learns nothing about cases.
+    if not has_role(actor, *CASE_READERS):
+        raise Http404
+
+
+def access_case(actor: AbstractBaseUser | AnonymousUser | None, pk: int) -> Case:
+    """The case ``pk`` with its client, people and watchers; 404 for non-readers."""
+    _ensure_reader(actor)
+    case = (
+        Case.objects.select_related("client", "assignee", "opened_by")
+        .prefetch_related("watchers", "client__languages")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def access_interaction(actor: AbstractBaseUser | AnonymousUser | None, pk: int) -> Interaction:
+    _ensure_reader(actor)
+    interaction = (
+        Interaction.objects.select_related("client", "case", "handled_by").filter(pk=pk).first()
+    )
+    if interaction is None:
+        raise Http404
+    return interaction
+
+
+def can_change_case(actor: AbstractBaseUser, case: Case) -> bool:
+    """Leaders change every case; agents the cases assigned to them (ROLE-1)."""
+    if has_role(actor, Role.LEADER):
+        return True
+    return has_role(actor, Role.AGENT) and case.assignee_id == actor.pk
+
+
+# Typing taxonomy and templates ------------------------------------------------
+
+
+def list_reason_choices() -> list[tuple[TypingCategory, list[TypingReason]]]:
+    """Active categories with their active reasons, for new typing (TYP-2). One query."""
+    reasons = (
+        TypingReason.objects.filter(is_active=True, category__is_active=True)
+        .select_related("category")
+        .order_by("category__position", "category__name_es", "position", "name_es")
+    )
+    grouped: dict[int, tuple[TypingCategory, list[TypingReason]]] = {}
+    for reason in reasons:
+        grouped.setdefault(reason.category_id, (reason.category, []))[1].append(reason)
+    return list(grouped.values())
+
+
+def list_active_templates() -> QuerySet[ResponseTemplate]:
+    return ResponseTemplate.objects.filter(is_active=True).order_by("position", "name_es")
+
+
+# Lists -----------------------------------------------------------------------
+
+
+def _with_sla_rank(queryset: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    """Annotate ``sla_rank`` (0 breached, 1 at risk or warned, 2 on time) and
+    ``next_due_at`` (first response until answered, then the 72 h limit)."""
+    breached = Q(first_responded_at__isnull=True, first_response_due_at__lte=now) | Q(
+        resolution_due_at__lte=now
+    )
+    at_risk = (
+        Q(resolution_target_at__lte=now)
+        | Q(resolution_warn_at__lte=now)
+        | Q(first_responded_at__isnull=True, first_response_warn_at__lte=now)
+    )
+    return queryset.annotate(
+        sla_rank=models.Case(
+            models.When(breached, then=Value(0)),
+            models.When(at_risk, then=Value(1)),
+            default=Value(2),
+            output_field=models.IntegerField(),
+        ),
+        next_due_at=models.Case(
+            models.When(first_responded_at__isnull=True, then=F("first_response_due_at")),
+            default=F("resolution_due_at"),
+            output_field=models.DateTimeField(),
+        ),
+    )
+
+
+def list_open_cases_of(user: AbstractBaseUser, *, now: datetime) -> QuerySet[Case]:
+    """The open cases assigned to ``user``, nearest deadline first."""
+    return (
+        _with_sla_rank(Case.objects.filter(assignee=user, status__in=Case.OPEN_STATUSES), now)
+        .select_related("client")
+        .order_by("next_due_at", "pk")
+    )
+
+
+def list_untyped_interactions(user: AbstractBaseUser) -> QuerySet[Interaction]:
+    """The interactions ``user`` handled that are not typed yet (TYP-2)."""
+    return (
+        Interaction.objects.filter(handled_by=user, reason__isnull=True)
+        .select_related("client", "case")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def list_no_follow_up_cases(*, assignee_ids: Iterable[int], now: datetime) -> QuerySet[Case]:
+    """Open cases of these assignees with no logged activity for 2 business days (SLA-5)."""
+    return (
+        Case.objects.filter(
+            assignee_id__in=list(assignee_ids),
+            status__in=Case.OPEN_STATUSES,
+            follow_up_due_at__lte=now,
+        )
+        .select_related("client", "assignee")
+        .order_by("last_activity_at", "pk")
+    )
+
+
+def team_member_ids(leader: AbstractBaseUser) -> list[int]:
+    """The leader and the active members of their team (one query)."""
+    members = User.objects.filter(profile__leader=leader, is_active=True).values_list(
+        "pk", flat=True
+    )
+    return [leader.pk, *members]
+
+
+def list_assignable_users(leader: AbstractBaseUser) -> QuerySet:
+    """Whom a leader may give a case to: their team and themselves."""
+    return (
+        User.objects.filter(Q(profile__leader=leader) | Q(pk=leader.pk), is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def list_board_cases(
+    *, assignee_ids: Iterable[int], now: datetime, filters: BoardFilter | None = None
+) -> QuerySet[Case]:
+    """The team's cases for the leader's board: breached, then at risk, then
+    the rest, nearest deadline first. Open cases unless a status is chosen.
+
+    ``filters`` is a bound :class:`cases.filters.BoardFilter`; values that do
+    not validate are ignored, like django-filter's own ``qs``.
+    """
+    queryset = _with_sla_rank(Case.objects.filter(assignee_id__in=list(assignee_ids)), now)
+    status = ""
+    if filters is not None and filters.is_bound:
+        filters.is_valid()  # fills cleaned_data with the values that validate
+        queryset = filters.filter_queryset(queryset)
+        status = filters.form.cleaned_data.get("status") or ""
+    if not status:
+        queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
+    return queryset.select_related("client", "assignee").order_by("sla_rank", "next_due_at", "pk")
+
+
+# One case and one client -----------------------------------------------------
+
+
+def list_case_interactions(case: Case) -> QuerySet[Interaction]:
+    """The case's timeline, oldest first, with what each row shows."""
+    return (
+        Interaction.objects.filter(case=case)
+        .select_related("handled_by", "category", "reason", "template")
+        .order_by("occurred_at", "pk")
+    )
+
+
+def list_case_escalations(case: Case) -> list[Escalation]:
+    return list(case.escalations.select_related("escalated_by", "escalated_to"))
+
+
+def list_case_sla_events(case: Case) -> list[SlaEvent]:
+    return list(case.sla_events.all())
+
+
+def list_client_interactions(client_id: int) -> QuerySet[Interaction]:
+    """The client's interactions, newest first (the 360 page's timeline)."""
+    return (
+        Interaction.objects.filter(client_id=client_id)
+        .select_related("handled_by", "category", "reason", "case", "template")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def list_client_open_cases(client_id: int) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(client_id=client_id, status__in=Case.OPEN_STATUSES)
+        .select_related("assignee")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def get_director() -> AbstractBaseUser | None:
+    """The director a leader escalates to (COM-1): the first active Director by id."""
+    return (
+        User.objects.filter(groups__name=Role.DIRECTOR.value, is_active=True).order_by("pk").first()
+    )
+
+
+# Typing compliance (TYP-3, TYP-4) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypingCompliance:
+    """One agent's typing over a period: counts, the % and the commission cut.
+
+    ``compliance`` is None when the agent logged nothing (no figure, not 0 %
+    or 100 %), and so is ``commission_reduction``.
+    """
+
+    agent_id: int
+    logged: int
+    typed: int
+
+    @property
+    def compliance(self) -> Decimal | None:
+        if not self.logged:
+            return None
+        return (Decimal(self.typed) * 100 / Decimal(self.logged)).quantize(
+            ONE_DECIMAL, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def commission_reduction(self) -> Decimal | None:
+        """TYP-4: 95.0 minus compliance points below 95.0 %, else 0.0."""
+        compliance = self.compliance
+        if compliance is None:
+            return None
+        if compliance >= COMPLIANCE_THRESHOLD:
+            return Decimal("0.0")
+        return COMPLIANCE_THRESHOLD - compliance
+
+
+def typing_compliance(
+    *,
+    start: datetime,
+    end: datetime,
+    agent_ids: Iterable[int] | None = None,
+) -> dict[int, TypingCompliance]:
+    """Typing compliance per agent for interactions in ``[start, end)``: one query.
+
+    With ``agent_ids`` every one of them is in the result (with no figure
+    when they logged nothing); without it, every agent who logged something.
+    The KPI dashboard reuses this. Rules: TYP-3, TYP-4.
+    """
+    queryset = Interaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    ids = None if agent_ids is None else list(agent_ids)
+    if ids is not None:
+        queryset = queryset.filter(handled_by_id__in=ids)
+    rows = (
+        queryset.order_by()
+        .values("handled_by_id")
+        .annotate(logged=Count("pk"), typed=Count("pk", filter=Q(reason__isnull=False)))
+    )
+    result = {
+        row["handled_by_id"]: TypingCompliance(
+            agent_id=row["handled_by_id"], logged=row["logged"], typed=row["typed"]
+        )
+        for row in rows
+    }
+    for agent_id in ids or ():
+        result.setdefault(agent_id, TypingCompliance(agent_id=agent_id, logged=0, typed=0))
+    return result
+
+
+def month_bounds(day: date) -> tuple[datetime, datetime]:
+    """The aware start of ``day``'s month and of the next one, in the portal's zone."""
+    tz = timezone.get_current_timezone()
+    first = day.replace(day=1)
+    following = (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
+    return (
+        datetime.combine(first, time.min, tzinfo=tz),
+        datetime.combine(following, time.min, tzinfo=tz),
+    )
+
+
+__all__ = [
+    "CASE_READERS",
+    "TypingCompliance",
+    "access_case",
+    "access_interaction",
+    "calendar_spec_or_none",
+    "can_change_case",
+    "get_director",
+    "get_sla_settings",
+    "list_active_templates",
+    "list_assignable_users",
+    "list_board_cases",
+    "list_case_escalations",
+    "list_case_interactions",
+    "list_case_sla_events",
+    "list_client_interactions",
+    "list_client_open_cases",
+    "list_no_follow_up_cases",
+    "list_open_cases_of",
+    "list_reason_choices",
+    "list_untyped_interactions",
+    "month_bounds",
+    "team_member_ids",
+    "typing_compliance",
+]

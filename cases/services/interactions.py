@@ -1,0 +1,214 @@
+"""Logging and typing interactions with clients.
+
+Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.clocks import follow_up_due
+from cases.models import Case, Interaction, ResponseTemplate, TypingCategory, TypingReason
+from cases.selectors import get_sla_settings
+from cases.services._common import WORKERS, calendar_spec, ensure_can_change, lock_case
+from cases.services.lifecycle import create_case
+from clients.models import Client
+from clients.services import record_client_contact
+from pae_ops.errors import DomainError
+from pae_ops.roles import Role, has_role, require_role
+
+SUMMARY_MAX = 5000
+
+
+def _typing(
+    *, category_id: int | None, reason_id: int | None
+) -> tuple[TypingCategory | None, TypingReason | None]:
+    """The category and reason chosen for new typing; both active (TYP-2).
+
+    A reason alone is enough (its category is implied); a category without a
+    reason is not typing.
+    """
+    if reason_id is None:
+        if category_id is not None:
+            raise DomainError(_("Choose a reason of the category too."), rule="TYP-2")
+        return None, None
+    reason = TypingReason.objects.select_related("category").filter(pk=reason_id).first()
+    if reason is None:
+        raise DomainError(_("Choose a reason from the typing list."), rule="TYP-2")
+    if category_id is not None and reason.category_id != category_id:
+        raise DomainError(_("The reason does not belong to that category."), rule="TYP-2")
+    if not (reason.is_active and reason.category.is_active):
+        raise DomainError(
+            _("“%(reason)s” is no longer in use; choose an active reason.")
+            % {"reason": reason.name},
+            rule="TYP-2",
+        )
+    return reason.category, reason
+
+
+def _clean_summary(summary: str) -> str:
+    summary = (summary or "").strip()
+    if not summary:
+        raise DomainError(_("Write a summary of the interaction."), rule="TYP-1")
+    if len(summary) > SUMMARY_MAX:
+        raise DomainError(
+            _("The summary is too long (at most %(max)d characters).") % {"max": SUMMARY_MAX},
+            rule="TYP-1",
+        )
+    return summary
+
+
+@transaction.atomic
+def log_interaction(
+    *,
+    actor: AbstractBaseUser,
+    client_id: int,
+    channel: str,
+    direction: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+    case_id: int | None = None,
+    reason_id: int | None = None,
+    category_id: int | None = None,
+    template_id: int | None = None,
+    subject: str = "",
+    kind: str = Case.Kind.REQUEST,
+) -> Interaction:
+    """Log one interaction with a client, typed or not.
+
+    - A new inbound contact without a case opens one (assigned to the agent
+      who logs it; a leader gives it to the client's agent), with its
+      deadlines computed from when the contact happened.
+    - The first outbound answer on a case stops its first-response clock.
+    - Logged activity restarts the case's no-follow-up clock.
+    - The client's last-answer (inbound) or last-contact (outbound) time
+      moves forward.
+
+    Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1.
+    Raises DomainError or PermissionDenied.
+    """
+    require_role(actor, *WORKERS)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now:
+        raise DomainError(_("An interaction cannot happen in the future."), rule="TYP-1")
+    if channel not in Interaction.Channel.values:
+        raise DomainError(_("Choose a channel."), rule="TYP-1")
+    if direction not in Interaction.Direction.values:
+        raise DomainError(_("Choose inbound or outbound."), rule="TYP-1")
+    summary = _clean_summary(summary)
+    category, reason = _typing(category_id=category_id, reason_id=reason_id)
+    template = None
+    if template_id is not None:
+        template = ResponseTemplate.objects.filter(pk=template_id, is_active=True).first()
+        if template is None:
+            raise DomainError(_("That response template is not available."), rule="COM-6")
+        if direction != Interaction.Direction.OUTBOUND:
+            raise DomainError(_("Response templates are for outbound interactions."), rule="COM-6")
+    client = Client.objects.select_related("leader", "assigned_agent").get(pk=client_id)
+    spec = sla = None
+
+    case = None
+    if case_id is not None:
+        # Lock: two answers logged at once must agree on the first response
+        # and the status.
+        case = lock_case(case_id)
+        if case.client_id != client.pk:
+            raise DomainError(_("That case belongs to another client."), rule="TYP-1")
+        ensure_can_change(actor, case)
+        if case.status == Case.Status.CLOSED:
+            raise DomainError(_("This case is closed; log it without a case."), rule="TYP-1")
+        if occurred_at < case.opened_at:
+            raise DomainError(_("The interaction happened before the case opened."), rule="TYP-1")
+    elif direction == Interaction.Direction.INBOUND:
+        spec, sla = calendar_spec(), get_sla_settings()
+        # An agent owns what they log; a leader hands it to the client's agent.
+        leader = has_role(actor, Role.LEADER)
+        assignee = (client.assigned_agent or actor) if leader else actor
+        case = create_case(
+            actor=actor,
+            client=client,
+            subject=subject or summary.splitlines()[0],
+            kind=kind,
+            assignee=assignee,
+            opened_at=occurred_at,
+            spec=spec,
+            sla=sla,
+        )
+
+    interaction = Interaction.objects.create(
+        client=client,
+        case=case,
+        channel=channel,
+        direction=direction,
+        occurred_at=occurred_at,
+        handled_by=actor,
+        summary=summary,
+        category=category,
+        reason=reason,
+        typed_at=now if reason else None,
+        template=template,
+    )
+
+    if case is not None:
+        fields: list[str] = []
+        outbound = direction == Interaction.Direction.OUTBOUND
+        if outbound and case.first_responded_at is None and case.is_open:
+            case.first_responded_at = occurred_at
+            fields.append("first_responded_at")
+        # An answer starts the work; the client's reply ends the wait.
+        resumes = Case.Status.NEW if outbound else Case.Status.WAITING_ON_CLIENT
+        if case.status == resumes:
+            case.status = Case.Status.IN_PROGRESS
+            fields.append("status")
+        if occurred_at > case.last_activity_at:
+            if spec is None:
+                spec, sla = calendar_spec(), get_sla_settings()
+            case.last_activity_at = occurred_at
+            case.follow_up_due_at = follow_up_due(last_activity_at=occurred_at, spec=spec, sla=sla)
+            fields += ["last_activity_at", "follow_up_due_at"]
+        if fields:
+            case.save(update_fields=[*fields, "updated_at"])
+
+    if direction == Interaction.Direction.INBOUND:
+        record_client_contact(client_id=client.pk, answered_at=occurred_at)
+    else:
+        record_client_contact(client_id=client.pk, contacted_at=occurred_at)
+    return interaction
+
+
+@transaction.atomic
+def type_interaction(
+    *,
+    actor: AbstractBaseUser,
+    interaction_id: int,
+    reason_id: int,
+    category_id: int | None = None,
+) -> Interaction:
+    """Type (or retype) an interaction with an active category and reason.
+
+    The agent who handled it or any leader may type it; old typing with an
+    entry made inactive since stays valid until someone retypes it.
+    Rules: TYP-2, ROLE-1. Raises DomainError or PermissionDenied.
+    """
+    require_role(actor, *WORKERS)
+    # Lock: two people typing the same interaction at once.
+    interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
+    if interaction.handled_by_id != actor.pk and not has_role(actor, Role.LEADER):
+        raise PermissionDenied
+    category, reason = _typing(category_id=category_id, reason_id=reason_id)
+    if reason is None:
+        raise DomainError(_("Choose a reason from the typing list."), rule="TYP-2")
+    if interaction.reason_id == reason.pk:
+        return interaction
+    interaction.category = category
+    interaction.reason = reason
+    interaction.typed_at = timezone.now()
+    interaction.save(update_fields=["category", "reason", "typed_at", "updated_at"])
+    return interaction

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/escalate/", views.case_escalate, name="case-escalate"),
+    path("<int:pk>/resolve/", views.case_resolve, name="case-resolve"),
+    path("<int:pk>/reopen/", views.case_reopen, name="case-reopen"),
+    path("<int:pk>/close/", views.case_close, name="case-close"),
+    path("<int:pk>/wait/", views.case_wait, name="case-wait"),
+    path("<int:pk>/resume/", views.case_resume, name="case-resume"),
+    path("<int:pk>/assign/", views.case_assign, name="case-assign"),
+    path("clients/<int:client_pk>/open/", views.case_open, name="case-open"),
+    path("clients/<int:client_pk>/timeline/", views.client_timeline, name="client-timeline"),
+    path(
+        "clients/<int:client_pk>/interactions/new/",
+        views.interaction_log,
+        name="interaction-log",
+    ),
+    path("interactions/<int:pk>/type/", views.interaction_type, name="interaction-type"),
+    path("templates/body/", views.template_body, name="template-body"),
+]
