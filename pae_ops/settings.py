@@ -254,6 +254,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = False
 
+# REF-3: this many earlier refund requests within the window flag a pattern.
+REFUND_FREQUENT_COUNT = env.int("REFUND_FREQUENT_COUNT", default=2)
+REFUND_FREQUENT_WINDOW_DAYS = env.int("REFUND_FREQUENT_WINDOW_DAYS", default=365)
+
 # Notification outbox: how many rows one relay run sends, and retries per row.
 NOTIFICATION_RELAY_BATCH = env.int("NOTIFICATION_RELAY_BATCH", default=200)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
