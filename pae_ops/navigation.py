@@ -32,7 +32,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "clients", _("Clients"), "clients:list", frozenset({Role.AGENT, Role.LEADER, Role.DIRECTOR})
     ),
     NavItem("team", _("My team"), "team", frozenset({Role.LEADER})),
+    NavItem("board", _("Team board"), "cases:board", frozenset({Role.LEADER})),
+    # REF-5, REF-6: duplicated credits and refunds awaiting a leader.
+    NavItem("refund-approvals", _("Approvals"), "refunds:leader-queue", frozenset({Role.LEADER})),
     NavItem("direction", _("Direction"), "direction", frozenset({Role.DIRECTOR})),
+    # REF-3, REF-8: frequent-refund and outside-terms requests.
+    NavItem(
+        "director-queue", _("Director queue"), "refunds:director-queue", frozenset({Role.DIRECTOR})
+    ),
     NavItem(
         "partners",
         _("Partners"),

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cases import views as case_views
 from pae_ops import views
+from refunds import views as refunds_views
 
 admin.site.site_header = "PAE Ops"
 admin.site.site_title = "PAE Ops"
@@ -15,16 +17,20 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("my-work/", views.my_work, name="my-work"),
+    # The agent's home lives with the cases it lists.
+    path("my-work/", case_views.my_work, name="my-work"),
     path("team/", views.team, name="team"),
     path("direction/", views.direction, name="direction"),
-    path("partner/approvals/", views.partner_approvals, name="partner-approvals"),
+    # The partner approver's home: their partner's refunds awaiting approval (REF-6).
+    path("partner/approvals/", refunds_views.partner_approvals, name="partner-approvals"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
     path("partners/", include("partners.urls")),
     path("clients/", include("clients.urls")),
+    path("cases/", include("cases.urls")),
+    path("refunds/", include("refunds.urls")),
     path("admin/", admin.site.urls),
 ]
 

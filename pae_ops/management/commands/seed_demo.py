@@ -66,6 +66,15 @@ class Command(BaseCommand):
             from clients.demo import seed_clients
 
             seed_clients(self.stdout)
+            # Cases in every state, near and past their deadlines, untyped
+            # interactions, escalations; then the SLA sweep records what is due.
+            from cases.demo import seed_cases
+
+            seed_cases(self.stdout)
+            # Refund requests in every state, a frequent-refund client, one awaiting socio.
+            from refunds.demo import seed_refunds
+
+            seed_refunds(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data: {created} users created."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
