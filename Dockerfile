@@ -10,4 +10,5 @@ COPY . .
 RUN useradd --system --home /app pae && mkdir -p var/media && chown -R pae var
 USER pae
 EXPOSE 8000
-CMD ["gunicorn", "pae_ops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "pae_ops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--logger-class", "pae_ops.log_redaction.RedactingGunicornLogger"]

@@ -46,5 +46,12 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=test-output
 	$(PY) manage.py compilemessages --ignore=.venv
 
+## make bench: the performance budgets of DESIGN.md on the scale data set (not part of make test).
+## Creates and seeds $(BENCH_DATABASE_URL) when needed (seed_scale), then writes docs/benchmarks.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops_scale
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-} DJANGO_ENV=development DEBUG=false \
+	  $(PY) manage.py bench $(BENCH_ARGS)
+
 clean:
 	rm -rf var test-output

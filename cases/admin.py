@@ -1,23 +1,28 @@
-"""Django admin for the cases app: admins manage the typing taxonomy, the
-response templates and the SLA settings; cases and their records are
+"""Django admin for the cases app: admins manage the typing taxonomy (with
+the rescue protocol's steps), the response templates and the SLA settings;
+cases, surveys, change notices, client emails and the other records are
 read-only here (they change through the portal's services)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import (
     Case,
+    ChangeNotice,
     Escalation,
     Interaction,
+    OutboundEmail,
     ResponseTemplate,
     SlaEvent,
     SlaSettings,
+    Survey,
     TypingCategory,
     TypingReason,
 )
+from cases.services.outbox import requeue_failed_client_emails
 
 
 class ReadOnlyAdminMixin:
@@ -75,7 +80,7 @@ class SlaSettingsAdmin(SimpleHistoryAdmin):
 class TypingReasonInline(admin.TabularInline):
     model = TypingReason
     extra = 1
-    fields = ["name_es", "name_en", "is_active", "position"]
+    fields = ["name_es", "name_en", "is_active", "position", "rescue_step"]
 
 
 @admin.register(TypingCategory)
@@ -91,9 +96,9 @@ class TypingCategoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(TypingReason)
 class TypingReasonAdmin(SimpleHistoryAdmin):
-    list_display = ["name_es", "name_en", "category", "is_active", "position"]
+    list_display = ["name_es", "name_en", "category", "is_active", "position", "rescue_step"]
     list_editable = ["is_active", "position"]
-    list_filter = ["is_active", "category"]
+    list_filter = ["is_active", "rescue_step", "category"]
     list_select_related = ["category"]
     search_fields = ["name_es", "name_en", "category__name_es"]
 
@@ -148,3 +153,43 @@ class SlaEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["case", "window", "kind", "cycle", "occurred_at", "recorded_at"]
     list_filter = ["window", "kind"]
     list_select_related = ["case"]
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """COM-2: surveys and their answers (the link itself is stored nowhere)."""
+
+    list_display = ["sent_at", "kind", "client", "agent", "status", "score", "answered_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["client", "agent"]
+    search_fields = ["client__name", "comment"]
+    date_hierarchy = "sent_at"
+
+
+@admin.register(ChangeNotice)
+class ChangeNoticeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """COM-4: leaders schedule notices in the portal."""
+
+    list_display = ["title_es", "kind", "scheduled_send_at", "effective_at", "status"]
+    list_filter = ["kind", "status", "emergency"]
+    list_select_related = ["product"]
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The client-email outbox: failed sends can be queued again."""
+
+    list_display = ["created_at", "kind", "client", "language", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["client"]
+    search_fields = ["client__name"]
+    actions = ["requeue_failed"]
+
+    @admin.action(description=_("Send the failed emails again"))
+    def requeue_failed(self, request, queryset):
+        count = requeue_failed_client_emails(
+            actor=request.user, email_ids=queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request, _("%(count)d emails queued again.") % {"count": count}, messages.SUCCESS
+        )

@@ -1,7 +1,34 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def nps_promoter(now):
+    """SEG-2 "promotes": an NPS answer of 9–10 in the last 12 months."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.models import Survey
+
+    return Exists(
+        Survey.objects.filter(
+            client=OuterRef("pk"),
+            kind=Survey.Kind.NPS,
+            status=Survey.Status.ANSWERED,
+            score__gte=9,
+            answered_at__gt=now - timedelta(days=365),
+            answered_at__lte=now,
+        )
+    )
 
 
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # clients never imports cases: the signal is registered from here.
+        from clients.segmentation import PROMOTER_SIGNALS
+
+        if nps_promoter not in PROMOTER_SIGNALS:
+            PROMOTER_SIGNALS.append(nps_promoter)

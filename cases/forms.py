@@ -12,7 +12,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Interaction, ResponseTemplate, TypingCategory, TypingReason
+from cases.models import (
+    Case,
+    ChangeNotice,
+    Interaction,
+    ResponseTemplate,
+    Survey,
+    TypingCategory,
+    TypingReason,
+)
 from cases.services.interactions import SUMMARY_MAX
 
 NEW_OR_NONE = ""
@@ -190,3 +198,121 @@ class OpenCaseForm(forms.Form):
         choices=Case.Kind.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+
+# Follow-up: surveys, the weekly review, rescue, change notices ------------------------
+
+
+class SurveyAnswerForm(forms.Form):
+    """The public survey page: one score on the survey's scale, an optional comment."""
+
+    score = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control", "maxlength": 2000}),
+    )
+
+    def __init__(self, *args, scale: tuple[int, int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        low, high = scale
+        self.fields["score"].choices = [(str(value), str(value)) for value in range(low, high + 1)]
+        self.fields["score"].error_messages["required"] = _("Choose an answer.")
+        self.fields["score"].error_messages["invalid_choice"] = _("Choose an answer.")
+
+
+class SendSurveyForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Survey"),
+        choices=Survey.Kind.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+class ReviewNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Follow-up note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control", "maxlength": 2000}),
+    )
+
+
+class RescueAreaForm(forms.Form):
+    area = forms.ChoiceField(
+        label=_("Escalates to"),
+        choices=Case.RescueArea.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+class RescueOutcomeForm(forms.Form):
+    rescue_outcome = forms.ChoiceField(
+        label=_("Outcome of the rescue"),
+        choices=[("", _("Choose…")), *Case.RescueOutcome.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class ChangeNoticeForm(forms.Form):
+    """Schedule a change notice (COM-4); the service checks the dates."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=ChangeNotice.Kind.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    product = forms.TypedChoiceField(
+        label=_("Affected clients"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    title_es = forms.CharField(
+        label=_("Title (Spanish)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    body_es = forms.CharField(
+        label=_("Text (Spanish)"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
+    )
+    title_en = forms.CharField(
+        label=_("Title (English)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        help_text=_("Clients who speak only English get it; empty: the Spanish text."),
+    )
+    body_en = forms.CharField(
+        label=_("Text (English)"),
+        max_length=10_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
+    )
+    effective_at = forms.DateTimeField(label=_("Takes effect at"), widget=LocalDateTimeInput())
+    scheduled_send_at = forms.DateTimeField(
+        label=_("Send at"),
+        widget=LocalDateTimeInput(),
+        help_text=_("At least 7 days before the change takes effect; 24 hours for an emergency."),
+    )
+    emergency = forms.BooleanField(
+        label=_("Emergency"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    emergency_reason = forms.CharField(
+        label=_("Why is it an emergency?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, products: Iterable = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [
+            ("", _("Every client with a purchase")),
+            *((str(product.pk), str(product)) for product in products),
+        ]

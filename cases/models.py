@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +119,14 @@ class SlaSettings(TimeStampedModel):
 # Typing taxonomy (TYP-2) -----------------------------------------------------
 
 
+class RescueStep(models.TextChoices):
+    """RES-2: the preventive protocol's steps, ticked by typed interactions."""
+
+    CALL = "call", _("Personalised call")
+    RESOURCES_EMAIL = "resources_email", _("Email with resources")
+    SURVEY = "survey", _("Quick obstacles/satisfaction survey")
+
+
 class TypingCategory(BilingualNameMixin, TimeStampedModel):
     """The first level of the typing tree. Inactive: not offered for new typing."""
 
@@ -146,6 +155,15 @@ class TypingReason(BilingualNameMixin, TimeStampedModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # RES-2, RES-6: an interaction typed with this reason on a rescue case
+    # ticks this step of the protocol's checklist.
+    rescue_step = models.CharField(
+        _("rescue protocol step"),
+        max_length=16,
+        choices=RescueStep.choices,
+        blank=True,
+        help_text=_("Typing an interaction on a rescue case with this reason ticks this step."),
+    )
 
     history = HistoricalRecords()
 
@@ -208,6 +226,27 @@ class Case(TimeStampedModel):
         COMPLAINT = "complaint", _("Complaint")
         CANCELLATION = "cancellation", _("Cancellation request")
         RESCUE = "rescue", _("Rescue")
+        FOLLOW_UP = "follow_up", _("Detractor follow-up")
+
+    class RescueTrigger(models.TextChoices):
+        """RES-1: why a rescue case opened."""
+
+        SILENCE = "silence", _("No answer for 14 days")
+        MISSED_SESSIONS = "missed_sessions", _("Two missed live sessions in a row")
+        UNANSWERED_EMAILS = "unanswered_emails", _("Three unanswered emails in a row")
+        MANUAL = "manual", _("Opened by hand")
+
+    class RescueArea(models.TextChoices):
+        """RES-3: where a rescue case escalates when the client stays silent."""
+
+        SALES = "sales", _("Sales")
+        EXPERIENCE = "experience", _("Experience")
+
+    class RescueOutcome(models.TextChoices):
+        """KPI-7: rescue success = retained ÷ (retained + lost)."""
+
+        RETAINED = "retained", _("Client retained")
+        LOST = "lost", _("Client lost")
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -324,6 +363,25 @@ class Case(TimeStampedModel):
     follow_up_due_at = models.DateTimeField(_("follow-up due at"))
     calendar_name = models.CharField(_("business calendar"), max_length=100, blank=True)
 
+    # Rescue cases (RES-1..3, KPI-7); blank or null on every other kind.
+    rescue_trigger = models.CharField(
+        _("rescue trigger"), max_length=20, choices=RescueTrigger.choices, blank=True
+    )
+    rescue_area = models.CharField(
+        _("escalation area"), max_length=12, choices=RescueArea.choices, blank=True
+    )
+    # Stored when the first protocol contact is logged; the escalation sweep
+    # compares ``rescue_escalate_at`` (first contact + 3 days) with now.
+    rescue_first_contact_at = models.DateTimeField(
+        _("first protocol contact at"), null=True, blank=True
+    )
+    rescue_escalate_at = models.DateTimeField(_("escalates to the area at"), null=True, blank=True)
+    rescue_escalated_at = models.DateTimeField(_("escalated to the area at"), null=True, blank=True)
+    rescue_outcome = models.CharField(
+        _("rescue outcome"), max_length=10, choices=RescueOutcome.choices, blank=True
+    )
+    rescue_outcome_at = models.DateTimeField(_("rescue outcome at"), null=True, blank=True)
+
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -365,6 +423,41 @@ class Case(TimeStampedModel):
                 condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
                 name="cases_case_open_followup_idx",
             ),
+            # KPIs (kpis.facts, KPI-7): SLA windows settled, cases opened,
+            # resolved and first answered, rescue outcomes, in a period. The
+            # two expressions are the ones kpis.facts filters on.
+            models.Index(
+                Least(
+                    "first_response_due_at",
+                    Coalesce("first_responded_at", "first_response_due_at"),
+                ),
+                name="cases_case_fr_settled_idx",
+            ),
+            models.Index(
+                Least(
+                    "resolution_due_at",
+                    Coalesce("resolved_at", "closed_at", "resolution_due_at"),
+                ),
+                name="cases_case_res_settled_idx",
+            ),
+            models.Index(fields=["opened_at"], name="cases_case_opened_idx"),
+            models.Index(fields=["resolved_at"], name="cases_case_resolved_idx"),
+            models.Index(fields=["first_responded_at"], name="cases_case_responded_idx"),
+            models.Index(
+                fields=["rescue_outcome_at"],
+                condition=Q(kind="rescue"),
+                name="cases_case_rescue_outcome_idx",
+            ),
+            # RES-3: the rescue escalation sweep.
+            models.Index(
+                fields=["rescue_escalate_at"],
+                condition=Q(
+                    kind="rescue",
+                    rescue_escalated_at__isnull=True,
+                    status__in=["new", "in_progress", "waiting", "escalated"],
+                ),
+                name="cases_case_rescue_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -389,6 +482,26 @@ class Case(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(escalation_level__gte=0, escalation_level__lte=2),
                 name="cases_case_escalation_level_range",
+            ),
+            # RES-1: never a second rescue case while one is open (the sweep's
+            # last defence).
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(
+                    kind="rescue", status__in=["new", "in_progress", "waiting", "escalated"]
+                ),
+                name="cases_case_one_open_rescue",
+                violation_error_message=_("This client already has an open rescue case."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="rescue")
+                | Q(
+                    rescue_trigger="",
+                    rescue_area="",
+                    rescue_outcome="",
+                    rescue_first_contact_at__isnull=True,
+                ),
+                name="cases_case_rescue_fields_only_rescue",
             ),
         ]
 
@@ -470,8 +583,12 @@ class Interaction(TimeStampedModel):
         related_name="interactions",
         verbose_name=_("response template"),
     )
+    # RES-1: on an outbound email, when the client's next answer came (an
+    # inbound interaction or a survey answer); null = unanswered so far.
+    # Bookkeeping set in bulk, so kept out of the history.
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "answered_at"])
 
     class Meta:
         verbose_name = _("interaction")
@@ -489,6 +606,12 @@ class Interaction(TimeStampedModel):
                 fields=["handled_by", "-occurred_at"],
                 condition=Q(reason__isnull=True),
                 name="cases_interaction_untyped_idx",
+            ),
+            # RES-1: "three unanswered emails in a row" per client.
+            models.Index(
+                fields=["client", "occurred_at"],
+                condition=Q(direction="outbound", channel="email", answered_at__isnull=True),
+                name="cases_inter_unanswered_idx",
             ),
         ]
         constraints = [
@@ -513,6 +636,7 @@ class Escalation(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", _("Escalated by a person")
         SLA_BREACH = "sla_breach", _("SLA breach")
+        RESCUE_AREA = "rescue_area", _("Rescue without an answer (to an area)")
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("case")
@@ -588,3 +712,348 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.window} {self.kind}"
+
+
+# Surveys (COM-2, COM-3, RES-7) ---------------------------------------------------
+
+
+class Survey(TimeStampedModel):
+    """One CSAT, NPS or CES survey sent to a client, answered at most once.
+
+    The link carries a token signed with ``SECRET_KEY`` (``django.core.signing``,
+    see ``cases.survey_links``) that names the survey; it is derived when the
+    email is sent and never stored or logged. ``expires_at`` is ``sent_at`` +
+    the survey lifetime (30 days, setting ``SURVEY_LINK_DAYS``). Single use is
+    enforced under a row lock on ``status = sent`` (see
+    ``cases.services.surveys.answer_survey``).
+
+    The KPI queries read ``kind``, ``score`` and ``answered_at`` (KPI-4, KPI-5,
+    CES average of KPI-7); ``agent`` is the agent the survey is about (the
+    case's assignee, else the client's agent) for per-agent filters and the
+    leader's weekly review (COM-3).
+    """
+
+    class Kind(models.TextChoices):
+        CSAT = "csat", _("CSAT (0–5 stars)")
+        NPS = "nps", _("NPS (0–10)")
+        CES = "ces", _("CES (1–7)")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ANSWERED = "answered", _("Answered")
+        EXPIRED = "expired", _("Expired")
+
+    ALLOWED_TRANSITIONS = {
+        Status.SENT: {Status.ANSWERED, Status.EXPIRED},
+        Status.ANSWERED: set(),
+        Status.EXPIRED: set(),
+    }
+
+    # The score range of each kind (inclusive).
+    SCALES = {Kind.CSAT: (0, 5), Kind.NPS: (0, 10), Kind.CES: (1, 7)}
+
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="surveys",
+        verbose_name=_("client"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("case"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("agent"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.SENT
+    )
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    language = models.CharField(_("language"), max_length=5, default="es")
+    sent_at = models.DateTimeField(_("sent at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    # RES-7: the follow-up case a detractor's answer opened.
+    follow_up_case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("follow-up case"),
+    )
+    # COM-3: the leader's weekly review of the answer.
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    review_note = models.TextField(_("follow-up note"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "answered_at"], name="cases_survey_kind_answered_idx"),
+            models.Index(fields=["client", "-sent_at"], name="cases_survey_client_idx"),
+            models.Index(fields=["agent", "answered_at"], name="cases_survey_agent_idx"),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="sent"),
+                name="cases_survey_pending_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="answered", score__isnull=False, answered_at__isnull=False)
+                | (~Q(status="answered") & Q(score__isnull=True, answered_at__isnull=True)),
+                name="cases_survey_answered_has_score",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True)
+                | Q(kind="csat", score__gte=0, score__lte=5)
+                | Q(kind="nps", score__gte=0, score__lte=10)
+                | Q(kind="ces", score__gte=1, score__lte=7),
+                name="cases_survey_score_in_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("sent_at")),
+                name="cases_survey_expires_after_sent",
+            ),
+            # One CSAT per case: a reopened case resolved again is not
+            # surveyed twice.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(kind="csat", case__isnull=False),
+                name="cases_survey_one_csat_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True) | Q(status="answered"),
+                name="cases_survey_reviewed_only_answered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.client_id} · {self.sent_at:%Y-%m-%d}"
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        return self.SCALES[self.Kind(self.kind)]
+
+    @property
+    def is_detractor(self) -> bool:
+        """RES-7: 0–2 stars (CSAT) or 0–6 (NPS)."""
+        if self.score is None:
+            return False
+        if self.kind == self.Kind.CSAT:
+            return self.score <= 2
+        if self.kind == self.Kind.NPS:
+            return self.score <= 6
+        return False
+
+
+# Change notices (COM-4) -----------------------------------------------------------
+
+
+class ChangeNotice(TimeStampedModel):
+    """A notice of a change in a service or a price, sent to the affected clients.
+
+    Scheduled by a leader at least 7 days before ``effective_at`` (24 hours
+    for an emergency, with a written reason): ``cases.services.notices``
+    refuses anything later (COM-4). The audience is every client with a
+    purchase of ``product``, or every client with any purchase when no
+    product is chosen. The periodic sender writes one client email per
+    recipient into the client-email outbox on ``scheduled_send_at``, once.
+    """
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("Service change")
+        PRICE = "price", _("Price change")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ALLOWED_TRANSITIONS = {
+        Status.SCHEDULED: {Status.SENT, Status.CANCELLED},
+        Status.SENT: set(),
+        Status.CANCELLED: set(),
+    }
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    body_es = models.TextField(_("text (Spanish)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    product = models.ForeignKey(
+        "clients.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="change_notices",
+        verbose_name=_("product"),
+        help_text=_("Clients with a purchase of it get the notice; empty: every client."),
+    )
+    effective_at = models.DateTimeField(_("takes effect at"))
+    scheduled_send_at = models.DateTimeField(_("send at"))
+    emergency = models.BooleanField(_("emergency"), default=False)
+    emergency_reason = models.TextField(_("why it is an emergency"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("scheduled by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("change notice")
+        verbose_name_plural = _("change notices")
+        ordering = ["-scheduled_send_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["scheduled_send_at"],
+                condition=Q(status="scheduled"),
+                name="cases_notice_due_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scheduled_send_at__lt=F("effective_at")),
+                name="cases_changenotice_sent_before_effect",
+            ),
+            models.CheckConstraint(
+                condition=Q(emergency=False) | ~Q(emergency_reason=""),
+                name="cases_changenotice_emergency_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="cases_changenotice_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_es
+
+    def title_for(self, language: str | None) -> str:
+        if (language or "es").startswith("en"):
+            return self.title_en or self.title_es
+        return self.title_es or self.title_en
+
+    def body_for(self, language: str | None) -> str:
+        if (language or "es").startswith("en"):
+            return self.body_en or self.body_es
+        return self.body_es or self.body_en
+
+
+# The client-email outbox ------------------------------------------------------------
+
+
+class OutboundEmail(models.Model):
+    """One email to a client (not a user): the client-email outbox.
+
+    Written in the same transaction as the act it belongs to (a survey sent,
+    a change notice due); ``cases.services.outbox.send_pending_client_emails``
+    sends what is pending with ``SKIP LOCKED``, retries a failed send up to
+    ``CLIENT_EMAIL_MAX_ATTEMPTS`` times and then marks it failed. The text is
+    rendered when it is sent, in ``language``: a survey's signed link is
+    derived then and never stored. ``dedupe_key`` makes writing it
+    idempotent (one email per survey, one per notice and client).
+    """
+
+    class Kind(models.TextChoices):
+        SURVEY = "survey", _("Survey")
+        CHANGE_NOTICE = "change_notice", _("Change notice")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent")
+
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="outbound_emails",
+        verbose_name=_("client"),
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    survey = models.ForeignKey(
+        Survey,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("survey"),
+    )
+    notice = models.ForeignKey(
+        ChangeNotice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("change notice"),
+    )
+    language = models.CharField(_("language"), max_length=5, default="es")
+    dedupe_key = models.CharField(_("deduplication key"), max_length=120, unique=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("client email")
+        verbose_name_plural = _("client emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(status="pending"), name="cases_outemail_outbox_idx"
+            ),
+            models.Index(fields=["client", "-created_at"], name="cases_outemail_client_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="survey", survey__isnull=False, notice__isnull=True)
+                | Q(kind="change_notice", notice__isnull=False, survey__isnull=True),
+                name="cases_outboundemail_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.client_id} · {self.get_status_display()}"

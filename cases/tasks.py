@@ -11,3 +11,51 @@ def sweep_sla_task() -> dict[str, int]:
     from cases.services import sweep_sla
 
     return sweep_sla().as_dict()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_client_emails_task() -> int:
+    """Send one bounded batch of pending client emails (the client-email outbox)."""
+    from cases.services import send_pending_client_emails
+
+    return send_pending_client_emails()
+
+
+@shared_task(acks_late=True)
+def sweep_inactivity_task() -> dict[str, int]:
+    """Warn agents of silent clients and open rescue cases (RES-1)."""
+    from cases.services import sweep_inactivity
+
+    return sweep_inactivity().as_dict()
+
+
+@shared_task(acks_late=True)
+def sweep_rescue_escalations_task() -> int:
+    """Escalate silent rescue cases to their area (RES-3)."""
+    from cases.services import sweep_rescue_escalations
+
+    return sweep_rescue_escalations()
+
+
+@shared_task(acks_late=True)
+def send_weekly_feedback_digest_task() -> int:
+    """Send each leader last week's survey answers of their team (COM-3)."""
+    from cases.services import send_weekly_feedback_digests
+
+    return send_weekly_feedback_digests()
+
+
+@shared_task(acks_late=True)
+def send_due_change_notices_task() -> int:
+    """Put the change notices whose send time came into the client-email outbox (COM-4)."""
+    from cases.services import send_due_change_notices
+
+    return send_due_change_notices()
+
+
+@shared_task(acks_late=True)
+def sweep_expired_surveys_task() -> int:
+    """Mark the surveys whose link expired unanswered (COM-2)."""
+    from cases.services import expire_surveys
+
+    return expire_surveys()

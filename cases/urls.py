@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import followup_views, views
 
 app_name = "cases"
 
@@ -23,4 +23,16 @@ urlpatterns = [
     ),
     path("interactions/<int:pk>/type/", views.interaction_type, name="interaction-type"),
     path("templates/body/", views.template_body, name="template-body"),
+    # Follow-up (docs/follow-up.md)
+    path("feedback/", followup_views.feedback_review, name="feedback-review"),
+    path(
+        "feedback/<int:pk>/review/",
+        followup_views.feedback_review_mark,
+        name="feedback-review-mark",
+    ),
+    path("notices/", followup_views.notice_list, name="notices"),
+    path("notices/new/", followup_views.notice_new, name="notice-new"),
+    path("notices/<int:pk>/cancel/", followup_views.notice_cancel, name="notice-cancel"),
+    path("clients/<int:client_pk>/surveys/send/", followup_views.survey_send, name="survey-send"),
+    path("<int:pk>/rescue-area/", followup_views.rescue_area, name="rescue-area"),
 ]

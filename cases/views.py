@@ -30,9 +30,12 @@ from cases.forms import (
     InteractionForm,
     OpenCaseForm,
     ReasonForm,
+    RescueAreaForm,
+    RescueOutcomeForm,
+    SendSurveyForm,
     TypeInteractionForm,
 )
-from cases.models import Case, ResponseTemplate
+from cases.models import Case, ResponseTemplate, Survey
 from clients.selectors import access_client
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, role_required
@@ -44,6 +47,7 @@ PAGE_SIZE = 25
 HOME_ROWS = 20
 CASE_TIMELINE_PAGE = 100
 CLIENT_TIMELINE_PAGE = 20
+CLIENT_SURVEYS = 5
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -164,6 +168,22 @@ def _render_case(
     page = Paginator(selectors.list_case_interactions(case), CASE_TIMELINE_PAGE).get_page(
         request.GET.get("page")
     )
+    rescue = case.kind == Case.Kind.RESCUE
+    # RES-2, RES-3: the protocol's checklist and the escalation area (rescue
+    # cases only); RES-7: the answer a follow-up case came from.
+    follow_up = {
+        "rescue_checklist": selectors.rescue_checklist(case) if rescue else None,
+        "rescue_area_form": RescueAreaForm(initial={"area": case.rescue_area})
+        if rescue and can_change and case.is_open and case.rescue_escalated_at is None
+        else None,
+        "outcome_form": RescueOutcomeForm() if rescue else None,
+        "quick_survey_form": SendSurveyForm(initial={"kind": Survey.Kind.CES})
+        if rescue and can_change and case.is_open
+        else None,
+        "origin_survey": Survey.objects.filter(follow_up_case=case).first()
+        if case.kind == Case.Kind.FOLLOW_UP
+        else None,
+    }
     return render(
         request,
         "cases/case_detail.html",
@@ -193,6 +213,7 @@ def _render_case(
             "can_resume": can_change and case.is_open and case.status != Case.Status.IN_PROGRESS,
             "can_reopen": can_change and case.status == Case.Status.RESOLVED,
             "can_close": can_change and case.can_transition_to(Case.Status.CLOSED),
+            **follow_up,
         },
         status=status,
     )
@@ -224,6 +245,11 @@ def _reason(request: HttpRequest) -> str:
     return form.cleaned_data["reason"] if form.is_valid() else ""
 
 
+def _rescue_outcome(request: HttpRequest) -> str:
+    form = RescueOutcomeForm(request.POST)
+    return form.cleaned_data["rescue_outcome"] if form.is_valid() else ""
+
+
 @require_POST
 @role_required(*WORKERS)
 def case_escalate(request: HttpRequest, pk: int) -> HttpResponse:
@@ -235,7 +261,13 @@ def case_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*WORKERS)
 def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_act(request, pk, services.resolve_case, _("The case was resolved."))
+    return _case_act(
+        request,
+        pk,
+        services.resolve_case,
+        _("The case was resolved."),
+        rescue_outcome=_rescue_outcome(request),
+    )
 
 
 @require_POST
@@ -250,7 +282,12 @@ def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*WORKERS)
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_act(
-        request, pk, services.close_case, _("The case was closed."), note=_reason(request)
+        request,
+        pk,
+        services.close_case,
+        _("The case was closed."),
+        note=_reason(request),
+        rescue_outcome=_rescue_outcome(request),
     )
 
 
@@ -440,6 +477,9 @@ def client_timeline(request: HttpRequest, client_pk: int) -> HttpResponse:
         if can_work
         else None,
         "open_case_form": OpenCaseForm(prefix="open") if can_work else None,
+        # COM-2: the client's latest surveys, and sending one on demand.
+        "surveys": list(selectors.list_client_surveys(client.pk)[:CLIENT_SURVEYS]),
+        "survey_form": SendSurveyForm() if can_work else None,
     }
     if request.htmx:
         return render(request, "cases/partials/_client_timeline.html", context)

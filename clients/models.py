@@ -237,6 +237,10 @@ class Purchase(TimeStampedModel):
         ordering = ["-purchased_on", "-id"]
         indexes = [
             models.Index(fields=["client", "-purchased_on"], name="clients_purchase_client_idx"),
+            # KPIs: sales of a period (KPI-1), and guarantees ending in a
+            # period per product (KPI-6, a nested loop over products).
+            models.Index(fields=["purchased_on"], name="clients_purchase_date_idx"),
+            models.Index(fields=["product", "purchased_on"], name="clients_purchase_prod_date_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -415,6 +419,8 @@ class CreditEntry(models.Model):
         verbose_name = _("credit entry")
         verbose_name_plural = _("credit ledger")
         ordering = ["-created_at", "-id"]
+        # KPIs: credit given in a period (KPI-7).
+        indexes = [models.Index(fields=["created_at"], name="clients_credit_created_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="redemption") & Q(amount__lt=0))

@@ -252,6 +252,20 @@ def next_open_instant(start: datetime, spec: CalendarSpec) -> datetime:
     raise AssertionError("unreachable: _days raises past the horizon")  # pragma: no cover
 
 
+def open_segments(
+    first_day: date, last_day: date, spec: CalendarSpec
+) -> Iterator[tuple[datetime, datetime]]:
+    """The open (business) intervals of each local day from ``first_day`` to
+    ``last_day`` inclusive, as UTC instant pairs in order.
+
+    The KPI business clock (``kpis.services``) stores them so that SQL can
+    count business hours between two instants. Closures are applied as for
+    every other function here.
+    """
+    for offset in range((last_day - first_day).days + 1):
+        yield from _plan_day(first_day + timedelta(days=offset), spec).open_segments
+
+
 # The walk ---------------------------------------------------------------
 
 

@@ -65,11 +65,74 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
         description="Records SLA warnings (75 %) and breaches once each and notifies (SLA-4).",
         every_seconds=300,
     ),
+    # Every 15 minutes: bring the KPI roll-up up to yesterday and recompute
+    # the current month and the last 7 days (late typing, payments, answers).
+    BeatDefault(
+        name="kpi-rollups",
+        task="kpis.tasks.refresh_kpi_rollups_task",
+        description="Refreshes the KPI daily roll-up, incrementally (KPI-1..KPI-7).",
+        every_seconds=900,
+    ),
+    # Every night at 03:15 (after the segmentation): recompute the last 400
+    # days, so older corrections and segment changes reach the dashboards.
+    BeatDefault(
+        name="kpi-rollups-nightly",
+        task="kpis.tasks.refresh_kpi_rollups_task",
+        description="Rebuilds the KPI roll-up of the last 400 days.",
+        crontab={"minute": "15", "hour": "3"},
+        kwargs={"rebuild_days": 400},
+    ),
     # Every day at 07:00: alert agents of installments overdue > 7 days.
     BeatDefault(
         name="overdue-installments",
         task="clients.tasks.sweep_overdue_installments_task",
         description="Alerts agents of installments overdue more than 7 days (PAY-5).",
         crontab={"minute": "0", "hour": "7"},
+    ),
+    # Every minute: email the client emails still pending (survey links,
+    # change notices) from the client-email outbox.
+    BeatDefault(
+        name="client-email-outbox-relay",
+        task="cases.tasks.send_client_emails_task",
+        description="Sends the client emails still pending: survey links, change notices.",
+        every_seconds=60,
+    ),
+    # Every day at 06:00: warn agents of clients silent for 7 days and open
+    # rescue cases at 14 days, two missed sessions or three unanswered emails.
+    BeatDefault(
+        name="inactivity-sweep",
+        task="cases.tasks.sweep_inactivity_task",
+        description="Inactivity warnings at 7 days and rescue cases at 14 (RES-1).",
+        crontab={"minute": "0", "hour": "6"},
+    ),
+    # Every hour, on the hour: escalate rescue cases whose client stayed
+    # silent 3 days after the first protocol contact to their area.
+    BeatDefault(
+        name="rescue-escalation-sweep",
+        task="cases.tasks.sweep_rescue_escalations_task",
+        description="Escalates silent rescue cases to the Sales or Experience area (RES-3).",
+        crontab={"minute": "0"},
+    ),
+    # Every Monday at 08:00: each leader gets last week's survey answers of
+    # their team, detractors and 0-2 stars first.
+    BeatDefault(
+        name="weekly-feedback-digest",
+        task="cases.tasks.send_weekly_feedback_digest_task",
+        description="Sends each leader the past week's survey answers of their team (COM-3).",
+        crontab={"minute": "0", "hour": "8", "day_of_week": "1"},
+    ),
+    # Every 15 minutes: send the change notices whose send time came.
+    BeatDefault(
+        name="change-notice-sender",
+        task="cases.tasks.send_due_change_notices_task",
+        description="Puts due change notices into the client-email outbox, once (COM-4).",
+        every_seconds=900,
+    ),
+    # Every day at 03:15: mark survey links that expired unanswered.
+    BeatDefault(
+        name="survey-expiry",
+        task="cases.tasks.sweep_expired_surveys_task",
+        description="Marks surveys whose link expired unanswered as expired (COM-2).",
+        crontab={"minute": "15", "hour": "3"},
     ),
 )

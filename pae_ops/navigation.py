@@ -33,9 +33,16 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("team", _("My team"), "team", frozenset({Role.LEADER})),
     NavItem("board", _("Team board"), "cases:board", frozenset({Role.LEADER})),
+    # COM-3: the weekly review of the team's survey answers.
+    NavItem("feedback", _("Feedback"), "cases:feedback-review", frozenset({Role.LEADER})),
+    # COM-4: notices of service and price changes to clients.
+    NavItem("notices", _("Change notices"), "cases:notices", frozenset({Role.LEADER})),
     # REF-5, REF-6: duplicated credits and refunds awaiting a leader.
     NavItem("refund-approvals", _("Approvals"), "refunds:leader-queue", frozenset({Role.LEADER})),
     NavItem("direction", _("Direction"), "direction", frozenset({Role.DIRECTOR})),
+    # KPI-1..KPI-8: the director's dashboard; each leader's team view.
+    NavItem("kpis", _("KPIs"), "kpis:dashboard", frozenset({Role.DIRECTOR})),
+    NavItem("team-kpis", _("Team KPIs"), "kpis:team", frozenset({Role.LEADER, Role.DIRECTOR})),
     # REF-3, REF-8: frequent-refund and outside-terms requests.
     NavItem(
         "director-queue", _("Director queue"), "refunds:director-queue", frozenset({Role.DIRECTOR})

@@ -128,6 +128,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The worker, beat and web server share the file: wait for locks.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The portal's queries are short: PostgreSQL's JIT compiler costs more
+    # than it saves on them (1.4 s of compiling on the KPI dashboard's query
+    # at scale, docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -261,6 +266,28 @@ REFUND_FREQUENT_WINDOW_DAYS = env.int("REFUND_FREQUENT_WINDOW_DAYS", default=365
 # Notification outbox: how many rows one relay run sends, and retries per row.
 NOTIFICATION_RELAY_BATCH = env.int("NOTIFICATION_RELAY_BATCH", default=200)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# The absolute address of the portal, for links in emails (survey links).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# Follow-up (docs/follow-up.md). COM-2: a survey link expires after this many days.
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
+# Requests to survey links allowed per client IP address and window (429 beyond).
+SURVEY_RATE_LIMIT = env.int("SURVEY_RATE_LIMIT", default=30)
+SURVEY_RATE_WINDOW_SECONDS = env.int("SURVEY_RATE_WINDOW_SECONDS", default=600)
+# RES-1: days without an answer before the agent is warned, and before a rescue case opens.
+INACTIVITY_WARNING_DAYS = env.int("INACTIVITY_WARNING_DAYS", default=7)
+INACTIVITY_RESCUE_DAYS = env.int("INACTIVITY_RESCUE_DAYS", default=14)
+# RES-3: days after the first protocol contact before a silent rescue case escalates.
+RESCUE_ESCALATION_DAYS = env.int("RESCUE_ESCALATION_DAYS", default=3)
+# RES-3: the area a new rescue case escalates to until the agent chooses (sales/experience).
+RESCUE_DEFAULT_AREA = env.str("RESCUE_DEFAULT_AREA", default="experience")
+# COM-4: how long before a change takes effect its notice must go out.
+CHANGE_NOTICE_MIN_DAYS = env.int("CHANGE_NOTICE_MIN_DAYS", default=7)
+CHANGE_NOTICE_EMERGENCY_MIN_HOURS = env.int("CHANGE_NOTICE_EMERGENCY_MIN_HOURS", default=24)
+# The client-email outbox: emails sent per relay run, and attempts before "failed".
+CLIENT_EMAIL_RELAY_BATCH = env.int("CLIENT_EMAIL_RELAY_BATCH", default=200)
+CLIENT_EMAIL_MAX_ATTEMPTS = env.int("CLIENT_EMAIL_MAX_ATTEMPTS", default=5)
+
 # The health page calls the heartbeat stale after this many minutes.
 HEARTBEAT_STALE_MINUTES = env.int("HEARTBEAT_STALE_MINUTES", default=15)
 
@@ -302,14 +329,33 @@ _CSP_DIRECTIVES = {
 # same policy as production.
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
+# The loggers that write request paths redact survey-link tokens
+# (pae_ops.log_redaction): a survey link must never reach a log (DESIGN).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secret_paths": {"()": "pae_ops.log_redaction.RedactSecretPathsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secret_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_secret_paths"]},
+        # Django's default gives runserver's log its own handler and no
+        # propagation; the console handler takes its place here.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secret_paths"],
+        },
+        "django.security.csrf": {"filters": ["redact_secret_paths"]},
     },
 }

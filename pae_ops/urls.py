@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cases import survey_views
 from cases import views as case_views
 from pae_ops import views
 from refunds import views as refunds_views
@@ -27,10 +28,14 @@ urlpatterns = [
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
+    # The public survey link (COM-2): the only page without a login. Its
+    # token is redacted from the logs (pae_ops.log_redaction).
+    path("s/<str:token>/", survey_views.survey_page, name="survey"),
     path("partners/", include("partners.urls")),
     path("clients/", include("clients.urls")),
     path("cases/", include("cases.urls")),
     path("refunds/", include("refunds.urls")),
+    path("kpis/", include("kpis.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -152,6 +152,13 @@ class RefundRequest(TimeStampedModel):
                 condition=Q(status="awaiting_approval"),
                 name="refunds_request_awaiting_idx",
             ),
+            # KPIs: refunds executed in a period (KPI-7), and the request
+            # that ended a purchase (KPI-6).
+            models.Index(
+                fields=["executed_at"],
+                condition=Q(status="executed"),
+                name="refunds_request_executed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

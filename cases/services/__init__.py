@@ -1,11 +1,18 @@
-"""Every act that changes a case, an interaction or the SLA records.
+"""Every act that changes a case, an interaction, a survey or the SLA records.
 
-One function per act (see ``docs/cases.md``); the modules:
+One function per act (see ``docs/cases.md`` and ``docs/follow-up.md``); the
+modules:
 
 - ``lifecycle``: open, assign, escalate, wait on the client, resume,
-  resolve, reopen, close.
+  resolve (which sends the CSAT survey), reopen, close.
 - ``interactions``: log and type interactions.
 - ``sla``: the SLA sweep.
+- ``surveys``: send surveys, the client's answer, detractor follow-up, the
+  weekly feedback review and digest.
+- ``rescue``: the client's answers, the rescue protocol, area and outcome.
+- ``rescue_sweeps``: the inactivity and rescue escalation sweeps.
+- ``notices``: change notices.
+- ``outbox``: the client-email outbox and its relay.
 """
 
 from cases.services.interactions import log_interaction, type_interaction
@@ -19,18 +26,54 @@ from cases.services.lifecycle import (
     resume_case,
     wait_on_client,
 )
+from cases.services.notices import (
+    cancel_change_notice,
+    schedule_change_notice,
+    send_due_change_notices,
+)
+from cases.services.outbox import requeue_failed_client_emails, send_pending_client_emails
+from cases.services.rescue import record_client_answer, set_rescue_area
+from cases.services.rescue_sweeps import (
+    InactivityReport,
+    sweep_inactivity,
+    sweep_rescue_escalations,
+)
 from cases.services.sla import SweepReport, sweep_sla
+from cases.services.surveys import (
+    SurveyClosedError,
+    answer_survey,
+    expire_surveys,
+    review_survey_answer,
+    send_survey,
+    send_weekly_feedback_digests,
+)
 
 __all__ = [
+    "InactivityReport",
+    "SurveyClosedError",
     "SweepReport",
+    "answer_survey",
     "assign_case",
+    "cancel_change_notice",
     "close_case",
     "escalate_case",
+    "expire_surveys",
     "log_interaction",
     "open_case",
+    "record_client_answer",
     "reopen_case",
+    "requeue_failed_client_emails",
     "resolve_case",
     "resume_case",
+    "review_survey_answer",
+    "schedule_change_notice",
+    "send_due_change_notices",
+    "send_pending_client_emails",
+    "send_survey",
+    "send_weekly_feedback_digests",
+    "set_rescue_area",
+    "sweep_inactivity",
+    "sweep_rescue_escalations",
     "sweep_sla",
     "type_interaction",
     "wait_on_client",

@@ -1,6 +1,8 @@
 """Logging and typing interactions with clients.
 
-Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1.
+Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1; RES-1 (an inbound
+interaction is the client's answer), RES-2/RES-6 (a typed protocol contact on
+a rescue case ticks its step).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from cases.models import Case, Interaction, ResponseTemplate, TypingCategory, Ty
 from cases.selectors import get_sla_settings
 from cases.services._common import WORKERS, calendar_spec, ensure_can_change, lock_case
 from cases.services.lifecycle import create_case
+from cases.services.rescue import note_protocol_contact, record_client_answer
 from clients.models import Client
 from clients.services import record_client_contact
 from pae_ops.errors import DomainError
@@ -88,9 +91,13 @@ def log_interaction(
     - The first outbound answer on a case stops its first-response clock.
     - Logged activity restarts the case's no-follow-up clock.
     - The client's last-answer (inbound) or last-contact (outbound) time
-      moves forward.
+      moves forward; an inbound one marks the client's earlier outbound
+      emails answered (RES-1).
+    - On a rescue case, an outbound interaction typed with a protocol-step
+      reason ticks that step; the first stores when the case escalates if
+      the client stays silent (RES-2, RES-3, RES-6).
 
-    Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1.
+    Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1, RES-1, RES-2, RES-6.
     Raises DomainError or PermissionDenied.
     """
     require_role(actor, *WORKERS)
@@ -142,6 +149,16 @@ def log_interaction(
             sla=sla,
         )
 
+    # RES-1: an email logged late, for an instant the client has answered
+    # since, is answered already.
+    answered_at = None
+    if (
+        direction == Interaction.Direction.OUTBOUND
+        and channel == Interaction.Channel.EMAIL
+        and client.last_answered_at is not None
+        and client.last_answered_at >= occurred_at
+    ):
+        answered_at = client.last_answered_at
     interaction = Interaction.objects.create(
         client=client,
         case=case,
@@ -154,6 +171,7 @@ def log_interaction(
         reason=reason,
         typed_at=now if reason else None,
         template=template,
+        answered_at=answered_at,
     )
 
     if case is not None:
@@ -175,9 +193,10 @@ def log_interaction(
             fields += ["last_activity_at", "follow_up_due_at"]
         if fields:
             case.save(update_fields=[*fields, "updated_at"])
+        note_protocol_contact(case=case, interaction=interaction)
 
     if direction == Interaction.Direction.INBOUND:
-        record_client_contact(client_id=client.pk, answered_at=occurred_at)
+        record_client_answer(client_id=client.pk, answered_at=occurred_at)
     else:
         record_client_contact(client_id=client.pk, contacted_at=occurred_at)
     return interaction
@@ -194,10 +213,17 @@ def type_interaction(
     """Type (or retype) an interaction with an active category and reason.
 
     The agent who handled it or any leader may type it; old typing with an
-    entry made inactive since stays valid until someone retypes it.
-    Rules: TYP-2, ROLE-1. Raises DomainError or PermissionDenied.
+    entry made inactive since stays valid until someone retypes it. Typing
+    a protocol contact on a rescue case ticks its step (RES-2, RES-6).
+    Rules: TYP-2, ROLE-1, RES-2, RES-6. Raises DomainError or PermissionDenied.
     """
     require_role(actor, *WORKERS)
+    case_id = (
+        Interaction.objects.filter(pk=interaction_id).values_list("case_id", flat=True).first()
+    )
+    # Lock the case first (parents before children): typing a protocol
+    # contact races the escalation sweep and other contacts on the case.
+    case = lock_case(case_id) if case_id is not None else None
     # Lock: two people typing the same interaction at once.
     interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
     if interaction.handled_by_id != actor.pk and not has_role(actor, Role.LEADER):
@@ -211,4 +237,6 @@ def type_interaction(
     interaction.reason = reason
     interaction.typed_at = timezone.now()
     interaction.save(update_fields=["category", "reason", "typed_at", "updated_at"])
+    if case is not None:
+        note_protocol_contact(case=case, interaction=interaction)
     return interaction

@@ -1,6 +1,8 @@
 """A case's life: open, assign, escalate, wait on the client, resolve, reopen, close.
 
-Rules: SLA-1..3, SLA-5, COM-1, SEG-7, ROLE-1.
+Rules: SLA-1..3, SLA-5, COM-1, SEG-7, ROLE-1; COM-2 (a resolution sends the
+CSAT survey), RES-1 (one open rescue case per client), KPI-7 (a rescue case
+records its outcome when it ends).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from cases.services._common import (
     lock_case,
     notify_people,
 )
+from cases.services.rescue import clean_rescue_outcome, default_rescue_area
 from clients.models import Client, Segment
 from pae_ops.business_hours import CalendarSpec
 from pae_ops.errors import DomainError
@@ -58,7 +61,7 @@ def _clean_reason(reason: str, *, rule: str | None = None) -> str:
 
 def create_case(
     *,
-    actor: AbstractBaseUser,
+    actor: AbstractBaseUser | None,
     client: Client,
     subject: str,
     kind: str,
@@ -69,13 +72,22 @@ def create_case(
 ) -> Case:
     """Write a new case with its stored deadlines, watchers and notices.
 
-    Shared by :func:`open_case` and ``log_interaction`` (a new inbound
-    contact without a case); the caller checked the role and loaded the
-    calendar and the SLA settings once. Rules: SLA-1, SLA-2, SLA-3, SLA-5,
-    SEG-7.
+    Shared by :func:`open_case`, ``log_interaction`` (a new inbound contact
+    without a case) and a detractor's survey answer (``actor`` None: the
+    system); the caller checked the role and loaded the calendar and the SLA
+    settings once. A rescue case opened by hand gets the default escalation
+    area; a client never has two open (RES-1, backed by a partial unique
+    constraint). Rules: SLA-1, SLA-2, SLA-3, SLA-5, SEG-7, RES-1.
     """
     if kind not in Case.Kind.values:
         raise DomainError(_("Choose a kind of case."))
+    rescue = {}
+    if kind == Case.Kind.RESCUE:
+        if Case.objects.filter(
+            client=client, kind=Case.Kind.RESCUE, status__in=Case.OPEN_STATUSES
+        ).exists():
+            raise DomainError(_("This client already has an open rescue case."), rule="RES-1")
+        rescue = {"rescue_trigger": Case.RescueTrigger.MANUAL, "rescue_area": default_rescue_area()}
     case = Case.objects.create(
         client=client,
         subject=_clean_subject(subject),
@@ -87,6 +99,7 @@ def create_case(
         last_activity_at=opened_at,
         follow_up_due_at=follow_up_due(last_activity_at=opened_at, spec=spec, sla=sla),
         calendar_name=spec.name,
+        **rescue,
         **asdict(first_response_deadlines(opened_at=opened_at, spec=spec, sla=sla)),
         **asdict(resolution_deadlines(started_at=opened_at, spec=spec, sla=sla)),
     )
@@ -306,19 +319,33 @@ def resume_case(*, actor: AbstractBaseUser, case_id: int) -> Case:
 
 
 @transaction.atomic
-def resolve_case(*, actor: AbstractBaseUser, case_id: int) -> Case:
-    """Resolve an open case: the resolution clock stops (SLA-2).
+def resolve_case(*, actor: AbstractBaseUser, case_id: int, rescue_outcome: str = "") -> Case:
+    """Resolve an open case: the resolution clock stops (SLA-2) and the client
+    gets the CSAT survey at once (COM-2).
 
-    The watchers (SEG-7) hear of it. Rules: SLA-2, SEG-7, ROLE-1.
-    Raises DomainError or PermissionDenied.
+    The watchers (SEG-7) hear of it. A rescue case says whether the client was
+    retained (``rescue_outcome``, KPI-7). The CSAT survey goes by email through
+    the client-email outbox (once per case; not when the client has no email).
+    Rules: SLA-2, SEG-7, COM-2, ROLE-1. Raises DomainError or PermissionDenied.
     """
+    # Imported here: surveys opens follow-up cases with create_case (a cycle).
+    from cases.services.surveys import send_case_csat
+
     # Lock: a resolution racing the sweep's breach of the same case.
     case = lock_case(case_id)
     ensure_can_change(actor, case)
     ensure_transition(case, Case.Status.RESOLVED)
+    outcome = clean_rescue_outcome(case, rescue_outcome)
+    now = timezone.now()
     case.status = Case.Status.RESOLVED
-    case.resolved_at = timezone.now()
-    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    case.resolved_at = now
+    fields = ["status", "resolved_at", "updated_at"]
+    if outcome:
+        case.rescue_outcome = outcome
+        case.rescue_outcome_at = now
+        fields += ["rescue_outcome", "rescue_outcome_at"]
+    case.save(update_fields=fields)
+    send_case_csat(case=case, now=now)
     notify_people(
         case=case,
         people=case.watchers.all(),
@@ -352,6 +379,9 @@ def reopen_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Case:
         setattr(case, name, value)
     case.status = Case.Status.IN_PROGRESS
     case.resolved_at = None
+    # KPI-7: a reopened rescue case has no outcome until it ends again.
+    case.rescue_outcome = ""
+    case.rescue_outcome_at = None
     case.sla_cycle += 1
     case.last_activity_at = now
     case.follow_up_due_at = follow_up_due(last_activity_at=now, spec=spec, sla=sla)
@@ -361,6 +391,8 @@ def reopen_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Case:
         update_fields=[
             "status",
             "resolved_at",
+            "rescue_outcome",
+            "rescue_outcome_at",
             "sla_cycle",
             "resolution_started_at",
             "resolution_target_hours",
@@ -378,8 +410,11 @@ def reopen_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Case:
 
 
 @transaction.atomic
-def close_case(*, actor: AbstractBaseUser, case_id: int, note: str = "") -> Case:
-    """Close a case for good. A case that was not resolved needs a note (why).
+def close_case(
+    *, actor: AbstractBaseUser, case_id: int, note: str = "", rescue_outcome: str = ""
+) -> Case:
+    """Close a case for good. A case that was not resolved needs a note (why);
+    a rescue case closed unresolved says whether the client was retained (KPI-7).
 
     Rules: SEG-7 (the watchers hear of it), ROLE-1.
     Raises DomainError or PermissionDenied.
@@ -388,13 +423,20 @@ def close_case(*, actor: AbstractBaseUser, case_id: int, note: str = "") -> Case
     case = lock_case(case_id)
     ensure_can_change(actor, case)
     ensure_transition(case, Case.Status.CLOSED)
+    fields = ["status", "closed_at", "updated_at"]
+    now = timezone.now()
     if case.status != Case.Status.RESOLVED:
         note = _clean_reason(note)
+        outcome = clean_rescue_outcome(case, rescue_outcome)
+        if outcome:
+            case.rescue_outcome = outcome
+            case.rescue_outcome_at = now
+            fields += ["rescue_outcome", "rescue_outcome_at"]
     case.status = Case.Status.CLOSED
-    case.closed_at = timezone.now()
+    case.closed_at = now
     if note:
         case._change_reason = note[:100]
-    case.save(update_fields=["status", "closed_at", "updated_at"])
+    case.save(update_fields=fields)
     notify_people(
         case=case,
         people=case.watchers.all(),

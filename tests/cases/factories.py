@@ -9,18 +9,21 @@ side effects (watchers, notices) call the service instead.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from cases.clocks import first_response_deadlines, follow_up_due, resolution_deadlines
 from cases.models import (
     Case,
+    ChangeNotice,
     Interaction,
     ResponseTemplate,
     SlaSettings,
+    Survey,
     TypingCategory,
     TypingReason,
 )
@@ -147,3 +150,39 @@ class InteractionFactory(DjangoModelFactory[Interaction]):
             reason=factory.SubFactory(TypingReasonFactory),
             category=factory.SelfAttribute("reason.category"),
         )
+
+
+class SurveyFactory(DjangoModelFactory[Survey]):
+    """A survey sent now (the clock's now); ``answered=True`` with ``score``."""
+
+    class Meta:
+        model = Survey
+
+    client = factory.SubFactory(ClientFactory)
+    kind = Survey.Kind.CSAT
+    status = Survey.Status.SENT
+    agent = factory.SelfAttribute("client.assigned_agent")
+    language = "es"
+    sent_at = factory.LazyFunction(lambda: timezone.now())
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + timedelta(days=30))
+
+    class Params:
+        answered = factory.Trait(
+            status=Survey.Status.ANSWERED,
+            score=4,
+            answered_at=factory.LazyAttribute(lambda o: o.sent_at + timedelta(hours=1)),
+        )
+
+
+class ChangeNoticeFactory(DjangoModelFactory[ChangeNotice]):
+    class Meta:
+        model = ChangeNotice
+
+    kind = ChangeNotice.Kind.PRICE
+    title_es = "Cambio de precio del programa"
+    title_en = "Programme price change"
+    body_es = "El precio del programa cambia el próximo mes."
+    body_en = "The programme's price changes next month."
+    effective_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    scheduled_send_at = factory.LazyFunction(lambda: timezone.now())
+    created_by = factory.SubFactory(UserFactory, leader=True)

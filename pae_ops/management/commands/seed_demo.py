@@ -71,6 +71,11 @@ class Command(BaseCommand):
             from cases.demo import seed_cases
 
             seed_cases(self.stdout)
+            # Surveys answered and pending, a detractor's follow-up, a silent
+            # client, a rescue case mid-protocol, a scheduled change notice.
+            from cases.demo_followup import seed_follow_up
+
+            seed_follow_up(self.stdout)
             # Refund requests in every state, a frequent-refund client, one awaiting socio.
             from refunds.demo import seed_refunds
 

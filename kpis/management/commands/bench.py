@@ -1,0 +1,412 @@
+"""``manage.py bench`` (``make bench``): the performance budgets of DESIGN.md on the scale data.
+
+Creates the database of ``DATABASE_URL`` when missing, migrates it, seeds it
+(``seed_scale``) when the data isn't there, then measures each budget (see
+``kpis.bench``) and writes the results into docs/benchmarks.md with the date
+and the machine. The KPI dashboard is also measured on a copy of the data
+set with 100,000 interactions instead of 1,000,000 (database
+``<name>_100k``, made once from the first with ``CREATE DATABASE … TEMPLATE``).
+Never run by ``make test``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.test import Client
+from django.utils import timezone
+
+from kpis import bench, scale
+
+SMALL_INTERACTIONS = 100_000
+BUDGETS = {
+    "dashboard": "p95 ≤ 100 ms; ≤ 10 queries; 1M ÷ 100k interactions ≤ 1.5",
+    "queue": "p95 ≤ 50 ms; same queries at 10, 50, 200 rows; no seq scan of cases/interactions",
+    "board": "p95 ≤ 50 ms; no seq scan of cases/interactions",
+    "client": "p95 ≤ 50 ms; no seq scan of cases/interactions",
+    "case": "p95 ≤ 60 ms; constant query count",
+    "sweep": "≤ 3 s, bounded queries",
+    "rerun": "≤ 100 ms, changes 0 rows",
+    "segmentation": "≤ 10 s, set-based",
+}
+
+
+def _maintenance(url: str):
+    import psycopg
+
+    parts = urlparse(url)
+    return psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def _database_exists(url: str, name: str) -> bool:
+    with _maintenance(url) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+class Command(BaseCommand):
+    help = "Measure the performance budgets of DESIGN.md on the scale data set (make bench)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=30)
+        parser.add_argument("--warmups", type=int, default=3)
+        parser.add_argument(
+            "--job-runs", type=int, default=5, help="Runs of the multi-second jobs."
+        )
+        parser.add_argument("--job-warmups", type=int, default=1)
+        parser.add_argument("--output", default="docs/benchmarks.md")
+        parser.add_argument("--explain-dir", default="var/bench/explain")
+        parser.add_argument("--no-small", action="store_true", help="Skip the 100k comparison.")
+        parser.add_argument("--only-dashboard", action="store_true", help=_HIDDEN)
+        parser.add_argument("--shrink-interactions", type=int, default=0, help=_HIDDEN)
+
+    def handle(self, *args, **options):
+        url = os.environ.get("DATABASE_URL", "")
+        if connection.vendor != "postgresql" or not url:
+            raise CommandError("bench needs DATABASE_URL pointing at PostgreSQL.")
+        name = connection.settings_dict["NAME"]
+        if "scale" not in name and "bench" not in name:
+            raise CommandError(f"Refusing to bench {name!r}: use a scale database (pae_ops_scale).")
+        settings.DEBUG = False
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        if options["only_dashboard"]:
+            return self._only_dashboard(options)
+
+        if not _database_exists(url, name):
+            with _maintenance(url) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self.stdout.write(f"Created database {name}.")
+        call_command("migrate", verbosity=0)
+        seed_note = ""
+        if not scale.is_seeded():
+            started = time.monotonic()
+            call_command("seed_scale", stdout=self.stdout)
+            seed_note = f"seed_scale took {time.monotonic() - started:.0f} s in this run."
+        self._measure_all(url, name, options, seed_note)
+
+    # The full run -----------------------------------------------------------------------
+
+    def _measure_all(self, url: str, name: str, options, seed_note: str) -> None:
+        from cases.services.sla import sweep_sla
+        from clients.models import Client as ClientRow
+        from clients.services import recompute_all_segments
+
+        runs, warmups = options["runs"], options["warmups"]
+        explain_dir = Path(options["explain_dir"])
+        machine = bench.machine()
+        self.stdout.write(f"Machine: {machine}")
+        calibration = bench.calibration()
+        users = {user.username: user for user in _scale_users()}
+        results: list[bench.Measure] = []
+
+        def client_for(username: str) -> Client:
+            client = Client()
+            client.force_login(users[username])
+            return client
+
+        def page(label, budget, username, url_):
+            self.stdout.write(f"… {label}")
+            results.append(
+                bench.measure_page(
+                    label,
+                    budget,
+                    client_for(username),
+                    url_,
+                    runs=runs,
+                    warmups=warmups,
+                    explain_dir=explain_dir,
+                )
+            )
+            return results[-1]
+
+        dashboard = page(
+            "KPI dashboard (director, this month)", BUDGETS["dashboard"], "scale-director", "/kpis/"
+        )
+        page(
+            "KPI team view (leader, this month)",
+            BUDGETS["dashboard"],
+            "scale-leader-1",
+            "/kpis/team/",
+        )
+        queue_counts = []
+        for size, agent in zip(scale.QUEUE_SIZES, _queue_agents(users), strict=True):
+            measure = page(
+                f"Agent case queue ({size} open cases)", BUDGETS["queue"], agent, "/my-work/"
+            )
+            queue_counts.append(measure.queries)
+        page("Leader team board", BUDGETS["board"], "scale-leader-1", "/cases/board/")
+        busiest = (
+            ClientRow.objects.filter(pk__gt=600)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        page("Client 360 page", BUDGETS["client"], "scale-agent-01", f"/clients/{busiest}/")
+        case_owner = _case_owner(users)
+        page("Case page with 200 interactions", BUDGETS["case"], case_owner, "/cases/1/")
+
+        self.stdout.write("… SLA sweep over 100,000 due cases (and its re-run)")
+        sweep, rerun, changed = self._sweep(sweep_sla, options)
+        results += [sweep, rerun]
+        self.stdout.write("… segmentation of every client")
+        segmentation, _changed = bench.measure_job(
+            "Segmentation of all clients",
+            BUDGETS["segmentation"],
+            recompute_all_segments,
+            runs=options["job_runs"],
+            warmups=options["job_warmups"],
+        )
+        results.append(segmentation)
+
+        small = None
+        if not options["no_small"]:
+            self.stdout.write("… KPI dashboard on the 100k-interactions copy")
+            small = self._small_dashboard(url, name, options)
+        calibration = (calibration + bench.calibration()) / 2
+        notes = {
+            "queue_counts": queue_counts,
+            "rerun_changed": changed,
+            "small": small,
+            "dashboard": dashboard,
+            "seed": seed_note,
+        }
+        report = _report(results, calibration, machine, notes)
+        self.stdout.write(report)
+        _write(Path(options["output"]), report)
+        self.stdout.write(self.style.SUCCESS(f"Results written to {options['output']}."))
+
+    def _sweep(self, sweep_sla, options):
+        from cases.models import Case, SlaEvent
+
+        now = timezone.now()
+        chosen = (
+            Case.objects.filter(status__in=["resolved", "closed"])
+            .exclude(kind=Case.Kind.RESCUE)
+            .order_by("pk")
+            .values("pk")[:100_000]
+        )
+        count = chosen.count()
+
+        def prepare():
+            # Closed cases made open again: every deadline of theirs has passed.
+            Case.objects.filter(pk__in=chosen).update(
+                status=Case.Status.NEW, resolved_at=None, closed_at=None, first_responded_at=None
+            )
+            SlaEvent.objects.filter(case__in=chosen).delete()
+
+        first_times, second_times, first_queries, second_queries = [], [], 0, 0
+        changed = None
+        from django.db import transaction
+        from django.test.utils import CaptureQueriesContext
+
+        for index in range(options["job_warmups"] + options["job_runs"]):
+            try:
+                with transaction.atomic():
+                    prepare()
+                    with CaptureQueriesContext(connection) as first:
+                        started = time.perf_counter()
+                        sweep_sla(now=now)
+                        one = time.perf_counter() - started
+                    with CaptureQueriesContext(connection) as second:
+                        started = time.perf_counter()
+                        report = sweep_sla(now=now)
+                        two = time.perf_counter() - started
+                    changed = report.total
+                    first_queries, second_queries = (
+                        len(first.captured_queries),
+                        len(second.captured_queries),
+                    )
+                    raise bench._RollbackError
+            except bench._RollbackError:
+                pass
+            if index >= options["job_warmups"]:
+                first_times.append(one)
+                second_times.append(two)
+        runs, warmups = options["job_runs"], options["job_warmups"]
+        return (
+            bench.Measure(
+                f"SLA sweep, {count:,} due cases",
+                BUDGETS["sweep"],
+                first_times,
+                first_queries,
+                runs=runs,
+                warmups=warmups,
+            ),
+            bench.Measure(
+                "SLA sweep re-run",
+                BUDGETS["rerun"],
+                second_times,
+                second_queries,
+                runs=runs,
+                warmups=warmups,
+            ),
+            changed,
+        )
+
+    def _small_dashboard(self, url: str, name: str, options) -> dict | None:
+        small = f"{name}_100k"
+        if not _database_exists(url, small):
+            connections.close_all()
+            with _maintenance(url) as conn:
+                conn.execute(f'CREATE DATABASE "{small}" TEMPLATE "{name}"')
+        parts = urlparse(url)
+        small_url = parts._replace(path=f"/{small}").geturl()
+        command = [
+            sys.executable,
+            "manage.py",
+            "bench",
+            "--only-dashboard",
+            f"--shrink-interactions={SMALL_INTERACTIONS}",
+            f"--runs={options['runs']}",
+            f"--warmups={options['warmups']}",
+        ]
+        done = subprocess.run(  # noqa: S603 (our own manage.py)
+            command,
+            env={**os.environ, "DATABASE_URL": small_url},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            self.stderr.write(done.stderr[-3000:])
+            return None
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    # The 100k copy (a subprocess on the other database) ---------------------------------
+
+    def _only_dashboard(self, options) -> None:
+        from cases.models import Interaction
+        from kpis.models import KpiRollupState
+        from kpis.services import refresh_kpi_rollups
+
+        target = options["shrink_interactions"]
+        total = Interaction.objects.count()
+        if target and total > target * 1.05:
+            # Keep every k-th interaction: the same spread over time and cases.
+            step = round(total / target)
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM cases_interaction WHERE id %% %s <> 0", [step])
+                cursor.execute("VACUUM FULL ANALYZE cases_interaction")
+            state = KpiRollupState.objects.get()
+            refresh_kpi_rollups(since=state.covered_from)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE kpis_kpirollup")
+        calibration = bench.calibration()
+        client = Client()
+        client.force_login(_scale_users().get(username="scale-director"))
+        measure = bench.measure_page(
+            "KPI dashboard (100k interactions)",
+            BUDGETS["dashboard"],
+            client,
+            "/kpis/",
+            runs=options["runs"],
+            warmups=options["warmups"],
+            explain_dir=Path(options["explain_dir"]) / "100k",
+        )
+        self.stdout.write(
+            json.dumps(
+                {
+                    "interactions": Interaction.objects.count(),
+                    "median": measure.median,
+                    "p95": measure.p95,
+                    "queries": measure.queries,
+                    "calibration": calibration,
+                }
+            )
+        )
+
+
+_HIDDEN = "Internal: the 100k-interactions run in a subprocess."
+
+
+def _scale_users():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username__startswith="scale-")
+
+
+def _queue_agents(users) -> list[str]:
+    agents = sorted(name for name in users if name.startswith("scale-agent-"))
+    return agents[-len(scale.QUEUE_SIZES) :]
+
+
+def _case_owner(users) -> str:
+    from cases.models import Case
+
+    assignee = Case.objects.filter(pk=1).values_list("assignee__username", flat=True).first()
+    return assignee or "scale-director"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.2f} s"
+
+
+def _report(results, calibration: float, machine: str, notes: dict) -> str:
+    now = timezone.localtime()
+    lines = [
+        f"## Results of {now:%Y-%m-%d %H:%M} ({now.tzname()})",
+        "",
+        f"Machine: {machine}.",
+        "",
+        f"Calibration query (`{bench.CALIBRATION_SQL}`): median {_ms(calibration)}.",
+        "",
+        "| what | budget | runs | median | p95 | queries | ÷ calibration (median) "
+        "| ÷ bare SQL (median) | seq scans of cases/interactions |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for item in results:
+        ratio_bare = f"{item.median / item.bare:.1f}" if item.bare else "—"
+        lines.append(
+            f"| {item.name} | {item.budget} | {item.runs} after {item.warmups} warm-ups "
+            f"| {_ms(item.median)} | {_ms(item.p95)} | {item.queries} "
+            f"| {item.median / calibration:.1f} | {ratio_bare} "
+            f"| {', '.join(item.seq_scans) or 'none'} |"
+        )
+    lines.append("")
+    counts = notes["queue_counts"]
+    lines.append(
+        f"- Agent queue query counts at 10, 50 and 200 open cases: {', '.join(map(str, counts))}"
+        f" ({'equal' if len(set(counts)) == 1 else 'NOT equal'})."
+    )
+    lines.append(f"- SLA sweep re-run recorded {notes['rerun_changed']} events (budget: 0).")
+    small, dashboard = notes["small"], notes["dashboard"]
+    if small:
+        small_ratio = small["median"] / small["calibration"]
+        big_ratio = dashboard.median / calibration
+        lines.append(
+            f"- KPI dashboard with {small['interactions']:,} interactions: median "
+            f"{_ms(small['median'])}, p95 {_ms(small['p95'])}, {small['queries']} queries; "
+            f"1,000,000 ÷ 100,000 interactions = {dashboard.median / small['median']:.2f} "
+            f"(calibrated: {big_ratio / small_ratio:.2f}; budget ≤ 1.5)."
+        )
+    if notes["seed"]:
+        lines.append(f"- {notes['seed']}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+RESULTS_MARK = "<!-- bench results below: make bench appends here -->"
+
+
+def _write(path: Path, report: str) -> None:
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{RESULTS_MARK}\n"
+    if RESULTS_MARK not in text:
+        text = f"{text.rstrip()}\n\n{RESULTS_MARK}\n"
+    head, _mark, tail = text.partition(RESULTS_MARK)
+    path.write_text(f"{head}{RESULTS_MARK}\n\n{report}\n{tail.lstrip()}")

@@ -1,0 +1,126 @@
+"""The KPI pages: the director's dashboard, the leader's team view, and their CSV exports.
+
+Views parse the filters, call one selector and render (or export) it.
+ROLE-1: the director's dashboard and its exports answer only to directors;
+the team view to leaders (their own team: asking for another leader's team
+answers 403) and directors (any leader's team). Agents and partner
+approvers get 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from kpis import pages, selectors, tables
+from kpis.exports import csv_response
+from kpis.forms import KpiFilterForm
+from pae_ops.roles import Role, has_role, role_required
+
+DASHBOARD_TABLES = ("summary", "trend", "segment", "partner", "product", "agent")
+
+
+def _dashboard(request: HttpRequest):
+    choices = selectors.filter_choices()
+    form = KpiFilterForm(
+        request.GET or None, choices=choices, default_month=selectors.default_month()
+    )
+    query = form.query()
+    data = selectors.director_dashboard(
+        month=query.month, filters=query.filters, labels=choices.labels()
+    )
+    return form, data
+
+
+@require_GET
+@role_required(Role.DIRECTOR)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Every figure of a month against the same month a year before, the
+    12-month trends, and the breakdowns (KPI-1…KPI-8)."""
+    form, data = _dashboard(request)
+    return render(
+        request,
+        "kpis/dashboard.html",
+        {
+            "form": form,
+            "data": data,
+            "page": pages.dashboard_page(data),
+            "growth_head": pages.growth_head(data),
+            "query_string": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+@role_required(Role.DIRECTOR)
+def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
+    """One table of the dashboard as CSV, for the filters in the query string."""
+    if table not in DASHBOARD_TABLES:
+        raise Http404
+    _form, data = _dashboard(request)
+    if table == "summary":
+        header, rows = tables.summary_table(data)
+    elif table == "trend":
+        header, rows = tables.trend_table(data)
+    else:
+        header, rows = tables.breakdown_table(data, table)
+    return csv_response(f"kpis-{table}-{data.month:%Y-%m}.csv", header, rows)
+
+
+def _team(request: HttpRequest):
+    """The leader whose team is shown, the leaders a director may choose, the view."""
+    user = request.user
+    asked = request.GET.get("leader", "")
+    leaders = []
+    if has_role(user, Role.DIRECTOR):
+        leaders = list(selectors.list_leaders())
+        leader = next((item for item in leaders if str(item.pk) == asked), None)
+        if leader is None:
+            leader = user if has_role(user, Role.LEADER) else (leaders[0] if leaders else None)
+    else:
+        # ROLE-1: a leader sees their own team only.
+        if asked and asked != str(user.pk):
+            raise PermissionDenied
+        leader = user
+    agents = selectors.team_agents(leader) if leader is not None else selectors.User.objects.none()
+    choices = selectors.filter_choices(agents, products=False)
+    form = KpiFilterForm(
+        request.GET or None,
+        choices=choices,
+        default_month=selectors.default_month(),
+        products=False,
+    )
+    query = form.query()
+    data = selectors.team_view(month=query.month, agents=choices.agents, filters=query.filters)
+    return form, data, leader, leaders
+
+
+@require_GET
+@role_required(Role.LEADER, Role.DIRECTOR)
+def team(request: HttpRequest) -> HttpResponse:
+    """A leader's team: service levels, typing compliance and commission
+    adjustment, CSAT and rescue success per agent (KPI-4, KPI-7, TYP-3, TYP-4)."""
+    form, data, leader, leaders = _team(request)
+    return render(
+        request,
+        "kpis/team.html",
+        {
+            "form": form,
+            "data": data,
+            "leader": leader,
+            "leaders": leaders,
+            "page": pages.team_page(data),
+            "query_string": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+@role_required(Role.LEADER, Role.DIRECTOR)
+def team_export(request: HttpRequest) -> HttpResponse:
+    _form, data, leader, _leaders = _team(request)
+    header, rows = tables.team_table(data)
+    suffix = f"-{leader.username}" if leader is not None else ""
+    return csv_response(f"kpis-team{suffix}-{data.month:%Y-%m}.csv", header, rows)
