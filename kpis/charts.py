@@ -63,8 +63,17 @@ def _scale(values: list[Decimal], unit: str) -> tuple[Decimal, Decimal]:
     return low, high
 
 
-def bar_chart(points: list[tuple[date, Decimal | int | None]], unit: str) -> Chart:
-    """One bar per month; a month without data gets a marker and no bar."""
+def bar_chart(
+    points: list[tuple[date, Decimal | int | None]],
+    unit: str,
+    *,
+    labels: dict[date, tuple[str, str]] | None = None,
+) -> Chart:
+    """One bar per month; a month without data gets a marker and no bar.
+
+    ``labels``: each month's short and long name, when the caller has them.
+    """
+    labels = labels or {}
     values = [Decimal(v) for _month, v in points if v is not None]
     low, high = _scale(values, unit)
     span = high - low or Decimal(1)
@@ -92,9 +101,10 @@ def bar_chart(points: list[tuple[date, Decimal | int | None]], unit: str) -> Cha
                 y=round(top, 1),
                 width=round(width, 1),
                 height=round(height, 1),
-                label=date_format(month, "M"),
+                label=labels[month][0] if month in labels else date_format(month, "M"),
                 label_x=round(x + width / 2, 1),
-                text=f"{date_format(month, 'F Y')}: {format_value(value, unit)}",
+                text=f"{labels[month][1] if month in labels else date_format(month, 'F Y')}: "
+                f"{format_value(value, unit)}",
                 has_data=value is not None,
                 month=month,
             )

@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kpis.charts import Chart, bar_chart
 from kpis.figures import FigureDef
 from kpis.formatting import format_change, format_value
 from kpis.selectors import DirectorDashboard, TeamView
+
+INFO_ICON = (
+    '<svg width="14" height="14" viewBox="0 0 16 16" fill="currentColor" aria-hidden="true"'
+    ' focusable="false"><path d="M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.2a5.8 5.8 0 1 1 0'
+    ' 11.6A5.8 5.8 0 0 1 8 2.2zM7.3 7h1.4v4.8H7.3zm.7-2.6a.9.9 0 1 1 0 1.8.9.9 0 0 1 0-1.8z"/>'
+    "</svg>"
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,19 @@ class FigureHead:
     tooltip: str
     aria: str
     unnarrowed: bool
+
+    @property
+    def info(self) -> SafeString:
+        """The info button: a Bootstrap tooltip, and the ``title`` without script."""
+        return format_html(
+            '<button type="button" class="btn btn-link btn-sm p-0 align-baseline kpi-info"'
+            ' data-bs-toggle="tooltip" title="{}" aria-label="{}" data-testid="info-{}">'
+            "{}</button>",
+            self.tooltip,
+            self.aria,
+            self.key,
+            SafeString(INFO_ICON),
+        )
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,18 @@ class Card:
     chart: Chart
     table: list[tuple[str, str]]
 
+    @property
+    def svg(self) -> SafeString:
+        return chart_svg(self.chart, key=self.head.key, label=self.head.label)
+
+    @property
+    def table_rows(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<tr><th scope="row" class="fw-normal">{}</th><td class="text-end">{}</td></tr>',
+            self.table,
+        )
+
 
 @dataclass(frozen=True)
 class Table:
@@ -53,6 +87,77 @@ class Table:
     dimension: str
     columns: list[FigureHead]
     rows: list[tuple[str, list[str]]]
+
+    @property
+    def body(self) -> SafeString:
+        """The rows as HTML (built here: a thousand cells in a template loop are slow)."""
+        return format_html_join(
+            "",
+            '<tr><th scope="row" class="fw-normal">{}</th>{}</tr>',
+            (
+                (label, format_html_join("", '<td class="text-end">{}</td>', ((c,) for c in cells)))
+                for label, cells in self.rows
+            ),
+        )
+
+
+def chart_svg(chart: Chart, *, key: str, label: str) -> SafeString:
+    """The SVG of a bar chart: axis, scale labels, one bar per month with its
+    value in a ``<title>``. Numbers with a dot whatever the language."""
+    title = _("%(name)s, last 12 months") % {"name": label}
+    bars = format_html_join(
+        "",
+        '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>'
+        '<text class="kpi-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+        (
+            (
+                "kpi-bar" if bar.has_data else "kpi-bar-empty",
+                f"{bar.x:.1f}",
+                f"{bar.y:.1f}",
+                f"{bar.width:.1f}",
+                f"{bar.height:.1f}",
+                bar.text,
+                f"{bar.label_x:.1f}",
+                f"{chart.label_y:.1f}",
+                bar.label,
+            )
+            for bar in chart.bars
+        ),
+    )
+    low = (
+        format_html(
+            '<text class="kpi-tick" x="{}" y="{}" text-anchor="end">{}</text>',
+            chart.left - 4,
+            f"{chart.bottom:.1f}",
+            chart.min_label,
+        )
+        if chart.min_label
+        else ""
+    )
+    return format_html(
+        '<svg class="kpi-chart" viewBox="0 0 {w} {h}" role="img"'
+        ' aria-labelledby="chart-{key}-title" data-testid="chart-{key}">'
+        '<title id="chart-{key}-title">{title}</title>'
+        '<line class="kpi-axis" x1="{left}" y1="{top}" x2="{right}" y2="{top}"'
+        ' stroke-dasharray="2 3"/>'
+        '<line class="kpi-axis" x1="{left}" y1="{base}" x2="{right}" y2="{base}"/>'
+        '<text class="kpi-tick" x="{tick}" y="{top4}" text-anchor="end">{high}</text>'
+        '<text class="kpi-tick" x="{tick}" y="{base}" dy="4" text-anchor="end">0</text>'
+        "{low}{bars}</svg>",
+        w=chart.width,
+        h=chart.height,
+        key=key,
+        title=title,
+        left=chart.left,
+        right=chart.right_edge,
+        top=chart.top,
+        top4=chart.top + 4,
+        base=f"{chart.baseline:.1f}",
+        tick=chart.left - 4,
+        high=chart.max_label,
+        low=low,
+        bars=bars,
+    )
 
 
 def head(figure: FigureDef, *, period: str, narrows_products: bool) -> FigureHead:
@@ -91,9 +196,14 @@ BREAKDOWN_TITLES = {
 def dashboard_page(data: DirectorDashboard) -> dict:
     period = period_label(data.month)
     narrows = data.narrows_products
+    heads: dict[str, FigureHead] = {}
+    # Each month's names once (date_format is slow, and there are 12 × 10 bars).
+    labels = {month: (date_format(month, "M"), period_label(month)) for month in data.months}
 
     def figure_head(figure: FigureDef) -> FigureHead:
-        return head(figure, period=period, narrows_products=narrows)
+        if figure.key not in heads:
+            heads[figure.key] = head(figure, period=period, narrows_products=narrows)
+        return heads[figure.key]
 
     summary = [
         SummaryLine(
@@ -114,9 +224,9 @@ def dashboard_page(data: DirectorDashboard) -> dict:
                 value=line.value,
                 year_ago=_("A year before: %(value)s (%(change)s)")
                 % {"value": line.year_ago, "change": line.change},
-                chart=bar_chart(trend.points, trend.figure.unit),
+                chart=bar_chart(trend.points, trend.figure.unit, labels=labels),
                 table=[
-                    (period_label(month), format_value(value, trend.figure.unit))
+                    (labels[month][1], format_value(value, trend.figure.unit))
                     for month, value in trend.points
                 ],
             )
@@ -187,3 +297,52 @@ def growth_head(data: DirectorDashboard) -> FigureHead:
         aria=_("About %(name)s: %(text)s") % {"name": _("Sales growth"), "text": tooltip},
         unnarrowed=False,
     )
+
+
+@dataclass(frozen=True)
+class FilterField:
+    id: str
+    label: str
+    control: SafeString
+    errors: list[str]
+
+
+def filter_fields(form) -> list[FilterField]:
+    """The filter form's fields as HTML, selects built here (a widget template per
+    option is slow with fifty agents)."""
+    fields = []
+    data = form.data if form.is_bound else {}
+    for bound in form:
+        name = bound.name
+        current = str(data.get(name, "") if form.is_bound else (bound.initial or ""))
+        attrs = bound.field.widget.attrs
+        if name == "month":
+            control = format_html(
+                '<input type="month" name="month" id="{}" value="{}" class="{}" placeholder="{}">',
+                bound.id_for_label,
+                current,
+                attrs.get("class", ""),
+                attrs.get("placeholder", ""),
+            )
+        else:
+            options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (value, SafeString(" selected") if str(value) == current else "", label)
+                    for value, label in bound.field.choices
+                ),
+            )
+            control = format_html(
+                '<select name="{}" id="{}" class="{}">{}</select>',
+                name,
+                bound.id_for_label,
+                attrs.get("class", ""),
+                options,
+            )
+        fields.append(
+            FilterField(
+                bound.id_for_label, str(bound.label), control, [str(e) for e in bound.errors]
+            )
+        )
+    return fields

@@ -47,6 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "data": data,
             "page": pages.dashboard_page(data),
+            "filter_fields": pages.filter_fields(form),
             "growth_head": pages.growth_head(data),
             "query_string": request.GET.urlencode(),
         },
@@ -112,6 +113,7 @@ def team(request: HttpRequest) -> HttpResponse:
             "leader": leader,
             "leaders": leaders,
             "page": pages.team_page(data),
+            "filter_fields": pages.filter_fields(form),
             "query_string": request.GET.urlencode(),
         },
     )
