@@ -241,6 +241,8 @@ class Purchase(TimeStampedModel):
             # period per product (KPI-6, a nested loop over products).
             models.Index(fields=["purchased_on"], name="clients_purchase_date_idx"),
             models.Index(fields=["product", "purchased_on"], name="clients_purchase_prod_date_idx"),
+            # KPIs: the purchases written since the roll-up's last refresh.
+            models.Index(fields=["created_at"], name="clients_purchase_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -374,6 +376,8 @@ class Payment(TimeStampedModel):
         indexes = [
             models.Index(fields=["received_on"], name="clients_payment_received_idx"),
             models.Index(fields=["client", "received_on"], name="clients_payment_client_idx"),
+            # KPIs: the payments written since the roll-up's last refresh.
+            models.Index(fields=["created_at"], name="clients_payment_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="clients_payment_positive"),

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, models
@@ -142,16 +142,24 @@ class Window:
     last_day: date
     start_at: datetime
     end_at: datetime
+    # Only what happened (instants) or was written (rows keyed by a date)
+    # after this instant: the rest of a day the roll-up holds up to it.
+    since: datetime | None = None
 
     @classmethod
-    def of(cls, first_day: date, last_day: date, *, now: datetime) -> Window | None:
+    def of(
+        cls, first_day: date, last_day: date, *, now: datetime, since: datetime | None = None
+    ) -> Window | None:
         """The window, clipped to ``now``; None when nothing of it has begun."""
         today = timezone.localdate(now, local_zone())
         last_day = min(last_day, today)
         if last_day < first_day:
             return None
+        start_at = local_midnight(first_day)
+        if since is not None:
+            start_at = max(start_at, since)
         end_at = min(local_midnight(last_day + timedelta(days=1)), now)
-        return cls(first_day, last_day, local_midnight(first_day), end_at)
+        return cls(first_day, last_day, start_at, end_at, since)
 
     @property
     def is_short(self) -> bool:
@@ -161,8 +169,13 @@ class Window:
     def instants(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.start_at, f"{field}__lt": self.end_at})
 
-    def days(self, field: str) -> Q:
-        return Q(**{f"{field}__gte": self.first_day, f"{field}__lte": self.last_day})
+    def days(self, field: str, *, written: str = "created_at") -> Q:
+        """Rows keyed by the date in ``field``; after ``since``, only those whose
+        ``written`` instant (when the row was recorded) is later."""
+        q = Q(**{f"{field}__gte": self.first_day, f"{field}__lte": self.last_day})
+        if self.since is not None:
+            q &= Q(**{f"{written}__gt": self.since})
+        return q
 
 
 def _day_of(expression) -> TruncDate:
@@ -253,7 +266,7 @@ class Source:
     build: Callable[..., QuerySet]
 
 
-def purchases(window: Window, **_options) -> QuerySet:
+def purchases(window: Window) -> QuerySet:
     """KPI-1 total sold and the payment plans of the period's sales.
 
     sold = Σ price of purchases made in the window (whatever happened to
@@ -283,14 +296,14 @@ def purchases(window: Window, **_options) -> QuerySet:
     )
 
 
-def plan_payments(window: Window, *, paid_before: date | None = None, **_options) -> QuerySet:
+def plan_payments(window: Window) -> QuerySet:
     """KPI-1 financed: what was paid toward the plans of the window's sales.
 
     Payments on a plan's installments received before the first day of the
-    month after the purchase (``paid_before`` instead when given): financed =
+    month after the purchase: financed =
     plan_total − plan_paid is what was still owed at the end of the month.
     """
-    cutoff = Value(paid_before) if paid_before else NextMonthStart(F("purchase__purchased_on"))
+    cutoff = NextMonthStart(F("purchase__purchased_on"))
     return _rows(
         Payment.objects.filter(
             window.days("purchase__purchased_on"),
@@ -309,7 +322,7 @@ def plan_payments(window: Window, *, paid_before: date | None = None, **_options
     )
 
 
-def payments(window: Window, **_options) -> QuerySet:
+def payments(window: Window) -> QuerySet:
     """KPI-1 received: payments received in the window, of any purchase."""
     return _rows(
         Payment.objects.filter(window.days("received_on")),
@@ -325,7 +338,7 @@ def payments(window: Window, **_options) -> QuerySet:
     )
 
 
-def offers(window: Window, **_options) -> QuerySet:
+def offers(window: Window) -> QuerySet:
     """KPI-3: offers decided in the window (pending offers are not decided)."""
     return _rows(
         Offer.objects.filter(
@@ -360,7 +373,7 @@ ENDING_REQUEST = (
 )
 
 
-def guarantees(window: Window, **_options) -> QuerySet:
+def guarantees(window: Window) -> QuerySet:
     """KPI-6: purchases whose guarantee ended in the window, and the churned ones.
 
     The guarantee of a purchase ends at 00:00 of purchased_on +
@@ -389,7 +402,9 @@ def guarantees(window: Window, **_options) -> QuerySet:
             # any product: a range the purchase-date index serves…
             purchased_on__gte=AddDays(Value(window.first_day), -Subquery(longest[:1])),
             purchased_on__lte=AddDays(Value(window.last_day), -Subquery(shortest[:1])),
-        ).filter(
+        )
+        .filter(Q(created_at__gt=window.since) if window.since else Q())
+        .filter(
             # …then each purchase's own product.
             purchased_on__gte=AddDays(Value(window.first_day), -days),
             purchased_on__lte=AddDays(Value(window.last_day), -days),
@@ -439,7 +454,7 @@ def _local_midnight_sql(expression) -> _LocalMidnight:
     return _LocalMidnight(expression)
 
 
-def refunds(window: Window, **_options) -> QuerySet:
+def refunds(window: Window) -> QuerySet:
     """KPI-7 refunds: money refunded (partial or full) by requests executed in the window."""
     return _rows(
         RefundRequest.objects.filter(
@@ -459,7 +474,7 @@ def refunds(window: Window, **_options) -> QuerySet:
     )
 
 
-def credits(window: Window, **_options) -> QuerySet:
+def credits(window: Window) -> QuerySet:
     """KPI-7 credits: credit given in the window (ledger lines above zero)."""
     return _rows(
         CreditEntry.objects.filter(window.instants("created_at"), amount__gt=0),
@@ -475,7 +490,7 @@ def credits(window: Window, **_options) -> QuerySet:
     )
 
 
-def defect_purchases(window: Window, **_options) -> QuerySet:
+def defect_purchases(window: Window) -> QuerySet:
     """KPI-7 defect rate's denominator: purchases made in the window."""
     return _rows(
         Purchase.objects.filter(window.days("purchased_on")),
@@ -507,7 +522,7 @@ def _res_settled_at() -> Least:
     )
 
 
-def first_responses(window: Window, **_options) -> QuerySet:
+def first_responses(window: Window) -> QuerySet:
     """KPI-7 first-response SLA: windows settled in the window, met or not (SLA-1)."""
     return _rows(
         Case.objects.alias(settled_at=_fr_settled_at()).filter(window.instants("settled_at")),
@@ -521,7 +536,7 @@ def first_responses(window: Window, **_options) -> QuerySet:
     )
 
 
-def resolutions(window: Window, **_options) -> QuerySet:
+def resolutions(window: Window) -> QuerySet:
     """KPI-7 resolution SLA: resolution windows settled in the window (SLA-2).
 
     Met: resolved (or closed) by the 72-hour limit; within target: by 48 h.
@@ -543,7 +558,7 @@ def resolutions(window: Window, **_options) -> QuerySet:
     )
 
 
-def first_contact_resolutions(window: Window, **_options) -> QuerySet:
+def first_contact_resolutions(window: Window) -> QuerySet:
     """KPI-7 first-contact resolution: client cases resolved in the window, and
     those resolved with at most one outbound contact and never reopened."""
     outbound = (
@@ -571,7 +586,7 @@ def first_contact_resolutions(window: Window, **_options) -> QuerySet:
     )
 
 
-def opened_cases(window: Window, **_options) -> QuerySet:
+def opened_cases(window: Window) -> QuerySet:
     """KPI-7 defect rate's numerator: client cases opened in the window."""
     return _rows(
         Case.objects.filter(window.instants("opened_at"), kind__in=CLIENT_CASE_KINDS),
@@ -582,7 +597,7 @@ def opened_cases(window: Window, **_options) -> QuerySet:
     )
 
 
-def rescues(window: Window, **_options) -> QuerySet:
+def rescues(window: Window) -> QuerySet:
     """KPI-7 rescue success: rescue cases whose outcome was recorded in the window."""
     return _rows(
         Case.objects.filter(
@@ -604,7 +619,7 @@ def rescues(window: Window, **_options) -> QuerySet:
     )
 
 
-def surveys(window: Window, **_options) -> QuerySet:
+def surveys(window: Window) -> QuerySet:
     """KPI-4, KPI-5, KPI-7 CES: survey answers received in the window."""
     csat, nps, ces = Survey.Kind.CSAT, Survey.Kind.NPS, Survey.Kind.CES
     return _rows(
@@ -642,7 +657,7 @@ def business_seconds(field: str) -> Subquery:
     )
 
 
-def response_times(window: Window, **_options) -> QuerySet:
+def response_times(window: Window) -> QuerySet:
     """KPI-7 median first-response time: cases first answered in the window,
     counted per first-response time in business hours rounded to 0.1 h."""
     seconds = business_seconds("first_responded_at") - business_seconds("opened_at")
@@ -685,10 +700,59 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
-def source_sql(source: Source, window: Window, **options) -> tuple[str, list]:
+_COMPILED: dict[tuple, tuple[str, list, list]] = {}
+
+
+def _sentinel(*, short: bool, since: bool) -> Window:
+    """A window of impossible values (1901) to compile a source once: each of
+    its values is told apart from the others, and from any other parameter."""
+    return Window(
+        first_day=date(1901, 1, 1),
+        last_day=date(1901, 1, 3) if short else date(1901, 2, 27),
+        start_at=datetime(1901, 1, 1, 6, 1, tzinfo=UTC),
+        end_at=datetime(1901, 3, 1, 6, 2, tzinfo=UTC),
+        since=datetime(1901, 1, 1, 6, 3, tzinfo=UTC) if since else None,
+    )
+
+
+_WINDOW_FIELDS = ("first_day", "last_day", "start_at", "end_at", "since")
+
+
+def source_sql(source: Source, window: Window) -> tuple[str, list]:
     """``SELECT <GRAIN>, <MEASURES> FROM (<source rows>)``: every measure, 0 when
-    the source has none of it, in ``kpis.models.MEASURES`` order."""
-    queryset = source.build(window, **options)
+    the source has none of it, in ``kpis.models.MEASURES`` order.
+
+    On PostgreSQL the SQL is compiled once per source and shape of window
+    (short or not, with ``since`` or not) and its window values swapped in:
+    building fifteen querysets on every page cost more than running them.
+    """
+    if connection.vendor != "postgresql":
+        return _source_sql(source, window)
+    key = (source.name, window.is_short, window.since is not None)
+    if key not in _COMPILED:
+        sentinel = _sentinel(short=window.is_short, since=window.since is not None)
+        sql, params = _source_sql(source, sentinel)
+        slots = [
+            next(
+                (
+                    name
+                    for name in _WINDOW_FIELDS
+                    if type(value) is type(getattr(sentinel, name))
+                    and value == getattr(sentinel, name)
+                ),
+                None,
+            )
+            for value in params
+        ]
+        _COMPILED[key] = (sql, params, slots)
+    sql, params, slots = _COMPILED[key]
+    return sql, [
+        getattr(window, slot) if slot else value for value, slot in zip(params, slots, strict=True)
+    ]
+
+
+def _source_sql(source: Source, window: Window) -> tuple[str, list]:
+    queryset = source.build(window)
     inner, params = queryset.query.sql_with_params()
     own = set(queryset.query.annotation_select) - {f"g_{name}" for name in _GRAIN_ALIASES.values()}
     # NULL literals come as untyped parameters: give every column its type so
@@ -743,9 +807,7 @@ _GRAIN_ALIASES = {
 }
 
 
-def union_sql(
-    windows: list[Window], *, families: Iterable[str] | None = None, **options
-) -> tuple[str, list]:
+def union_sql(windows: list[Window], *, families: Iterable[str] | None = None) -> tuple[str, list]:
     """Every source (of ``families``) over every window, as one ``UNION ALL``."""
     wanted = None if families is None else set(families)
     parts: list[str] = []
@@ -754,7 +816,7 @@ def union_sql(
         for source in SOURCES:
             if wanted is not None and source.family not in wanted:
                 continue
-            sql, source_params = source_sql(source, window, **options)
+            sql, source_params = source_sql(source, window)
             parts.append(sql)
             params.extend(source_params)
     return " UNION ALL ".join(parts), params

@@ -216,6 +216,8 @@ class KpiRollupState(models.Model):
 
     covered_from = models.DateField(_("covered from"), null=True, blank=True)
     covered_through = models.DateField(_("covered through"), null=True, blank=True)
+    # The last covered day is held up to this instant (today: the refresh's).
+    covered_until = models.DateTimeField(_("covered until"), null=True, blank=True)
     refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
     clock_fingerprint = models.CharField(_("business clock fingerprint"), max_length=64, blank=True)
     clock_from = models.DateField(_("business clock from"), null=True, blank=True)

@@ -2,10 +2,12 @@
 
 ``totals()`` is the one engine behind every selector of ``kpis.selectors``:
 
-1. **Plan** (``plan_coverage``): the days asked for are split into whole
-   months the roll-up holds as monthly rows, days it holds as daily rows, and
-   days it doesn't hold yet (normally only today), which are computed live.
-   Without roll-ups (``use_rollups=False``) every day is live.
+1. **Plan** (``plan_coverage``): the days asked for are split into months
+   the roll-up holds as monthly rows, days it holds as daily rows, and what
+   it doesn't hold yet, computed live: what happened or was written since the
+   last refresh (normally minutes of today, ``Window.since``) and whole days
+   after the last covered one. Without roll-ups (``use_rollups=False``) every
+   day is live.
 2. **Roll-up query**: one SQL statement over ``kpis_kpirollup``, one
    ``SELECT … GROUP BY`` per requested grouping joined with ``UNION ALL``.
 3. **Live query**: the same groupings over ``WITH live AS (<every fact source
@@ -175,7 +177,9 @@ class Totals:
 class Coverage:
     monthly: tuple[date, ...]
     daily: tuple[tuple[date, date], ...]
-    live: tuple[tuple[date, date], ...]
+    # (first day, last day, since): ``since`` for the rest of a day the
+    # roll-up holds up to that instant; None for whole days.
+    live: tuple[tuple[date, date, datetime | None], ...]
 
 
 def plan_coverage(
@@ -183,12 +187,22 @@ def plan_coverage(
     *,
     today: date,
     covered: tuple[date, date] | None,
+    covered_until: datetime | None = None,
 ) -> Coverage:
     """Split the days of ``ranges`` (clipped to today) into monthly roll-up rows,
-    daily roll-up rows and live days."""
+    daily roll-up rows and live days; the last covered day, when the roll-up
+    holds it only up to ``covered_until``, is read live after that instant."""
     monthly: list[date] = []
     daily: list[tuple[date, date]] = []
     live_days: set[date] = set()
+    partial: date | None = None
+    if (
+        covered is not None
+        and covered_until is not None
+        and covered_until < facts.local_midnight(covered[1] + timedelta(days=1))
+    ):
+        partial = covered[1]
+    rest_of: set[date] = set()
     for first, last in ranges:
         last = min(last, today)
         for month in months_between(first, last):
@@ -199,6 +213,8 @@ def plan_coverage(
                 live_days.update(_days(lo, hi))
                 continue
             cov_lo, cov_hi = covered
+            if partial is not None and lo <= partial <= hi:
+                rest_of.add(partial)
             # The monthly row of a covered month holds it up to cov_hi.
             row_end = min(month_end(month), cov_hi)
             if lo == month and cov_lo <= month <= row_end <= hi:
@@ -209,7 +225,9 @@ def plan_coverage(
             if in_lo <= in_hi:
                 daily.append((in_lo, in_hi))
             live_days.update(day for day in _days(lo, hi) if not in_lo <= day <= in_hi)
-    return Coverage(tuple(sorted(set(monthly))), tuple(daily), _contiguous(live_days))
+    live = [(lo, hi, None) for lo, hi in _contiguous(live_days)]
+    live += [(day, day, covered_until) for day in sorted(rest_of)]
+    return Coverage(tuple(sorted(set(monthly))), tuple(daily), tuple(live))
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -255,14 +273,15 @@ def totals(
     now = now or timezone.now()
     today = timezone.localdate(now, facts.local_zone())
     result = Totals()
-    covered = None
+    covered = covered_until = None
     if use_rollups:
         state = rollup_state()
         if state and state.covered_from and state.covered_through:
             covered = (state.covered_from, state.covered_through)
-            result.as_of = state.refreshed_at
+            covered_until = state.covered_until
+            result.as_of = state.covered_until or state.refreshed_at
             result.covered_through = state.covered_through
-    coverage = plan_coverage(ranges, today=today, covered=covered)
+    coverage = plan_coverage(ranges, today=today, covered=covered, covered_until=covered_until)
     where, params = filters.sql()
 
     if coverage.monthly or coverage.daily:
@@ -275,7 +294,11 @@ def totals(
         )
         _collect(result, sql, sql_params, parts)
 
-    windows = [w for lo, hi in coverage.live if (w := facts.Window.of(lo, hi, now=now))]
+    windows = [
+        w
+        for lo, hi, since in coverage.live
+        if (w := facts.Window.of(lo, hi, now=now, since=since)) and w.start_at < w.end_at
+    ]
     if windows:
         result.live_days = sum((w.last_day - w.first_day).days + 1 for w in windows)
         families = {family for part in parts for family in part.families}

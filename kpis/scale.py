@@ -406,7 +406,7 @@ class ScaleSeeder:
                 age = (today - day).days
                 status = "completed" if age > 180 else ("started" if age > 10 else "active")
                 self.purchase_rows.append((pk, client, product.pk, day, price))
-                created = _dt(self._instant(day))
+                created = _dt(min(self._instant(day), self.now_epoch - 1))
                 yield (pk, created, created, client, product.pk, str(price), day, status, "0.00")
                 agent = self.client_agent[client]
                 if price > 5000 and rng.random() < 0.4:

@@ -53,22 +53,22 @@ class RefreshResult:
 
 @transaction.atomic
 def refresh_kpi_rollups(*, since: date | None = None, now: datetime | None = None) -> RefreshResult:
-    """Recompute the daily roll-up rows from ``since`` through yesterday, and the
-    monthly rows of every month they touch (month to date for the current
-    one). Idempotent.
+    """Recompute the daily roll-up rows from ``since`` through today (today up to
+    ``now``), and the monthly rows of every month they touch (month to date
+    for the current one). Idempotent.
 
-    Incremental by default: the days not covered yet, plus the current month
-    and the last ``KPI_ROLLUP_TRAILING_DAYS`` days (7), which late changes
-    (typing an interaction, a payment toward a plan, a survey answer) still
-    move. The first run starts at the first day of the month of the earliest
-    data, or 25 months back (``KPI_ROLLUP_HISTORY_MONTHS``) if that is
-    earlier. Today is never rolled up: the selectors read it live.
+    Incremental by default: from the last covered day (which may have been
+    held only partly), the current month and the last
+    ``KPI_ROLLUP_TRAILING_DAYS`` days (7), which late changes (typing an
+    interaction, a payment toward a plan, a survey answer) still move. The
+    first run starts at the first day of the month of the earliest data, or 25
+    months back (``KPI_ROLLUP_HISTORY_MONTHS``) if that is earlier. What
+    happens after ``now`` the selectors read live (``Window.since``).
 
     Two refreshes never interleave: the state row is locked first.
     """
     now = now or timezone.now()
     today = timezone.localdate(now, facts.local_zone())
-    yesterday = today - timedelta(days=1)
     KpiRollupState.objects.get_or_create(pk=KpiRollupState.SINGLETON_PK)
     # Lock: a second beat or a redelivered task waits here instead of
     # deleting rows the first one is writing.
@@ -76,43 +76,37 @@ def refresh_kpi_rollups(*, since: date | None = None, now: datetime | None = Non
     ensure_business_clock(state=state, today=today)
 
     first = _first_day(state, since=since, today=today)
-    if first is None or first > yesterday:
-        state.refreshed_at = now
-        state.save(update_fields=["refreshed_at"])
-        return RefreshResult(None, None, 0, ())
-
-    KpiRollup.objects.filter(grain="d", period__gte=first, period__lte=yesterday).delete()
-    window = facts.Window.of(first, yesterday, now=now)
-    rows = _insert_daily(window) + _insert_typing(first, yesterday)
+    KpiRollup.objects.filter(grain="d", period__gte=first, period__lte=today).delete()
+    window = facts.Window.of(first, today, now=now)
+    rows = _insert_daily(window) + _insert_typing(first, today, now=now)
 
     state.covered_from = min(first, state.covered_from or first)
-    state.covered_through = yesterday
+    state.covered_through = today
+    state.covered_until = now
     # Every month the refresh touched gets its monthly rows again, the
     # current one too (month to date): the dashboards read a month in one
     # row per group instead of its days.
-    months = tuple(
-        month for month in months_between(first, yesterday) if state.covered_from <= month
-    )
+    months = tuple(month for month in months_between(first, today) if state.covered_from <= month)
     if months:
         KpiRollup.objects.exclude(grain=Grain.DAY).filter(period__in=months).delete()
         rows += _insert_monthly(months)
     state.refreshed_at = now
-    state.save(update_fields=["covered_from", "covered_through", "refreshed_at"])
-    return RefreshResult(first, yesterday, rows, months)
+    state.save(update_fields=["covered_from", "covered_through", "covered_until", "refreshed_at"])
+    return RefreshResult(first, today, rows, months)
 
 
-def _first_day(state: KpiRollupState, *, since: date | None, today: date) -> date | None:
-    yesterday = today - timedelta(days=1)
+def _first_day(state: KpiRollupState, *, since: date | None, today: date) -> date:
     if state.covered_through is None:
         # The first run covers whole months back to the earliest data, and
         # at least the last KPI_ROLLUP_HISTORY_MONTHS (25): the dashboards'
         # 13 months then never fall outside the roll-up.
         history = add_months(month_start(today), -_setting("KPI_ROLLUP_HISTORY_MONTHS", 25))
-        return month_start(min(since or yesterday, earliest_day() or yesterday, history))
-    trailing = yesterday - timedelta(days=_setting("KPI_ROLLUP_TRAILING_DAYS", 7) - 1)
-    first = since or min(month_start(yesterday), trailing)
-    # Never leave a gap after what is covered.
-    return min(first, state.covered_through + timedelta(days=1))
+        return month_start(min(since or today, earliest_day() or today, history))
+    trailing = today - timedelta(days=_setting("KPI_ROLLUP_TRAILING_DAYS", 7) - 1)
+    first = since or min(month_start(today), trailing)
+    # Never leave a gap: the last covered day is recomputed (it may have
+    # been held only up to the last refresh).
+    return min(first, state.covered_through)
 
 
 def earliest_day() -> date | None:
@@ -146,13 +140,13 @@ def _insert_daily(window: facts.Window | None) -> int:
         return max(cursor.rowcount, 0)
 
 
-def _insert_typing(first: date, last: date) -> int:
-    """TYP-3 counts per agent and day, from the cases app's own selector."""
+def _insert_typing(first: date, last: date, *, now: datetime) -> int:
+    """TYP-3 counts per agent and day (up to ``now``), from the cases app's own selector."""
     rows = []
     day = first
     while day <= last:
         start = facts.local_midnight(day)
-        end = facts.local_midnight(day + timedelta(days=1))
+        end = min(facts.local_midnight(day + timedelta(days=1)), now)
         for agent_id, figure in typing_compliance(start=start, end=end).items():
             rows.append(
                 (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -19,11 +20,12 @@ from tests.cases.factories import mx
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
 from tests.kpis import factories as build
+from tests.kpis.conftest import NOW
 from tests.partners.factories import ActivePartnerFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = mx(2026, 3, 15, 12)
+
 TODAY = date(2026, 3, 15)
 
 
@@ -145,7 +147,7 @@ def test_rollups_give_exactly_the_live_figures():
     # given
     world = _world()
     result = refresh_kpi_rollups(now=NOW)
-    assert result.last_day == TODAY - timedelta(days=1)
+    assert result.last_day == TODAY
     assert KpiRollup.objects.filter(grain=Grain.MONTH).exists()
     agent = world["agents"][0]
     filter_sets = [
@@ -166,7 +168,7 @@ def test_rollups_give_exactly_the_live_figures():
             # then
             assert _snapshot(rolled) == _snapshot(live), (month, filters)
     assert rolled.as_of == NOW
-    assert rolled.live_days == 1  # only today
+    assert rolled.live_days == 0  # read at the refresh's instant: nothing since
 
 
 def test_rollups_equal_live_over_a_range_that_cuts_months():
@@ -212,13 +214,50 @@ def test_refresh_is_incremental():
 
     result = refresh_kpi_rollups(now=NOW + timedelta(days=1))
 
-    assert (result.first_day, result.last_day) == (date(2026, 3, 1), TODAY)
+    assert (result.first_day, result.last_day) == (date(2026, 3, 1), TODAY + timedelta(days=1))
     assert set(KpiRollup.objects.filter(month=date(2026, 1, 1)).values_list("pk", flat=True)) == (
         january
     )
     state = KpiRollupState.objects.get()
-    assert state.covered_through == TODAY
+    assert state.covered_through == TODAY + timedelta(days=1)
+    assert state.covered_until == NOW + timedelta(days=1)
     assert state.covered_from <= date(2025, 1, 1)
+
+
+def test_what_happens_after_the_refresh_is_read_live(clock):
+    """RULES: KPI-1, KPI-4, KPI-7. The roll-up holds today up to 12:00; a sale, a
+    payment, an answer and a typed interaction after it count once."""
+    _world()
+    refresh_kpi_rollups(now=NOW)
+    clock.advance(minutes=20)
+    later = clock.now
+    agent = UserFactory(agent=True)
+    sale = build.purchase(on=TODAY, price="555.00")
+    build.pay(sale, on=TODAY, amount="55.00")
+    build.answer(kind=Survey.Kind.CSAT, score=5, when=later - timedelta(minutes=5))
+    build.interaction(when=later - timedelta(minutes=2), agent=agent)
+
+    month = date(2026, 3, 1)
+    rolled = selectors.director_dashboard(month=month, now=later)
+    live = selectors.director_dashboard(month=month, now=later, use_rollups=False)
+
+    assert _snapshot(rolled) == _snapshot(live)
+    assert rolled.live_days == 1
+    assert rolled.as_of == NOW
+
+
+def test_the_rest_of_yesterday_is_read_live_until_the_next_refresh(clock):
+    """The roll-up held yesterday up to 23:50; just after midnight, before the next
+    refresh, what came after 23:50 is read live, and today too."""
+    refresh_kpi_rollups(now=mx(2026, 3, 14, 23, 50))
+    clock.set(mx(2026, 3, 14, 23, 55))
+    build.purchase(on=date(2026, 3, 14), price="10.00")
+    clock.set(mx(2026, 3, 15, 0, 5))
+    build.purchase(on=TODAY, price="20.00")
+
+    revenue = selectors.sales_revenue(start=date(2026, 3, 1), end=date(2026, 3, 31))
+
+    assert revenue.sold == Decimal("30.00")
 
 
 def test_late_typing_within_the_trailing_days_reaches_the_rollup():
@@ -240,14 +279,17 @@ def test_late_typing_within_the_trailing_days_reaches_the_rollup():
     assert levels.typing[agent.pk].compliance == 100
 
 
-def test_todays_rows_are_read_live_after_a_refresh():
-    """RULES: KPI-1. A sale made after the refresh shows at once."""
+def test_todays_rows_are_read_live_after_a_refresh(clock):
+    """RULES: KPI-1. A sale made after the refresh shows at once; one made before
+    it is counted once."""
+    build.purchase(on=TODAY, price="100.00")
     refresh_kpi_rollups(now=NOW)
+    clock.advance(minutes=1)
     build.purchase(on=TODAY, price="321.00")
 
-    revenue = selectors.sales_revenue(start=date(2026, 3, 1), end=date(2026, 3, 31), now=NOW)
+    revenue = selectors.sales_revenue(start=date(2026, 3, 1), end=date(2026, 3, 31))
 
-    assert revenue.sold.to_integral() == 321
+    assert revenue.sold == Decimal("421.00")
 
 
 def test_business_clock_is_rebuilt_when_the_calendar_changes():
@@ -268,3 +310,17 @@ def test_refresh_task_runs_the_service():
     assert refresh_kpi_rollups_task() >= 0
     assert refresh_kpi_rollups_task(rebuild_days=30) >= 0
     assert KpiRollupState.objects.get().refreshed_at is not None
+
+
+def test_sources_compiled_once_give_the_sql_of_a_fresh_compile():
+    """The cached SQL of each source, with this window's values swapped in."""
+    from kpis.facts import SOURCES, Window, _source_sql, source_sql
+
+    windows = [
+        Window.of(TODAY, TODAY, now=NOW, since=NOW - timedelta(minutes=15)),
+        Window.of(TODAY - timedelta(days=2), TODAY, now=NOW),
+        Window.of(date(2026, 1, 1), TODAY, now=NOW),
+    ]
+    for window in windows:
+        for source in SOURCES:
+            assert source_sql(source, window) == _source_sql(source, window), source.name

@@ -22,11 +22,12 @@ from tests.cases.factories import mx
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
 from tests.kpis import factories as build
+from tests.kpis.conftest import NOW
 from tests.partners.factories import ActivePartnerFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = mx(2026, 3, 15, 12)
+
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 JAN_END, FEB_END, MAR_END = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)
 Status = RefundRequest.Status
