@@ -90,6 +90,11 @@ def notify(
     )
 
 
+def send_emails_after_commit() -> None:
+    """For writers of pending notification rows in SQL: wake the relay at commit."""
+    transaction.on_commit(_enqueue_relay)
+
+
 def notify_each(messages: Iterable[Message]) -> int:
     """Write many different notifications in a constant number of queries.
 

@@ -6,39 +6,41 @@ How it stays exactly-once, however often (or concurrently) it runs (SLA-4):
    and that have no ``SlaEvent`` of that window, kind and cycle yet, in
    primary-key order, ``batch_size`` at a time, and locks them with
    ``FOR UPDATE SKIP LOCKED`` (a concurrent sweep skips them).
-2. Under the lock it re-reads which of them got the event meanwhile (a sweep
-   that committed between this one's snapshot and its lock) and drops those.
-3. It inserts the events (``occurred_at`` = the stored deadline, so a sweep
-   that was down catches up with the right times) and writes the
-   notifications of exactly those cases in the same transaction. The unique
-   constraint on (case, window, kind, cycle) is the last defence: a
-   violation rolls the whole batch back, notifications included.
+2. It inserts the events (``occurred_at`` = the stored deadline, so a sweep
+   that was down catches up with the right times) with ``ON CONFLICT DO
+   NOTHING`` on the unique (case, window, kind, cycle): a sweep that
+   committed the same event between this one's snapshot and its lock is
+   skipped, and what comes back are the cases that got their event here.
+3. Only those are notified and escalated, in the same transaction.
 
 A warning whose deadline has already passed when the sweep sees it is not
 sent: the breach says more. Breaches notify the assignee, their leader and
 the case's watchers (SEG-7), and mark the case escalated with history
-rows (``bulk_history_create``) and an ``Escalation`` row.
+rows and an ``Escalation`` row.
+
+Each batch is a constant four statements (lock, events, notifications,
+escalations with their history), written in SQL from the locked ids: a
+catch-up over 100,000 due cases builds no Python object per case.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from string import Formatter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import format_lazy
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _lazy
 
 from cases.models import Case, Escalation, SlaEvent
-from cases.services._common import case_url
-from pae_ops.services import Message, notify_each
+from clients.models import Client
+from pae_ops.models import Notification, Profile
+from pae_ops.services import send_emails_after_commit
 
 User = get_user_model()
 
@@ -103,12 +105,6 @@ class SweepReport:
         return {f"{window}_{kind}": count for (window, kind), count in self.counts.items()}
 
 
-def _cycle_of(step: _Pass, case: Case) -> int:
-    # The first response is answered once in a case's life; the resolution
-    # window restarts (a new cycle) each time the case reopens.
-    return 1 if step.window == SlaEvent.Window.FIRST_RESPONSE else case.sla_cycle
-
-
 def _candidates(step: _Pass, now: datetime) -> QuerySet[Case]:
     """Open cases whose ``step`` instant has passed with no event yet: set-based."""
     recorded = SlaEvent.objects.filter(case=OuterRef("pk"), window=step.window, kind=step.kind)
@@ -131,162 +127,219 @@ def _candidates(step: _Pass, now: datetime) -> QuerySet[Case]:
     return queryset.filter(~Exists(recorded))
 
 
-def _title(step: _Pass, case: Case):
-    values = {"number": case.pk, "client": case.client_name}
+def _title_template(step: _Pass) -> str:
+    """The notification title, with ``{number}`` and ``{client}`` placeholders."""
     if step.window == SlaEvent.Window.FIRST_RESPONSE:
         if step.kind == SlaEvent.Kind.WARNING:
-            return format_lazy(
-                _lazy("First response due soon: case #{number} · {client}"), **values
-            )
-        return format_lazy(_lazy("First response overdue: case #{number} · {client}"), **values)
+            return gettext("First response due soon: case #{number} · {client}")
+        return gettext("First response overdue: case #{number} · {client}")
     if step.kind == SlaEvent.Kind.WARNING:
-        return format_lazy(_lazy("Resolution due soon: case #{number} · {client}"), **values)
-    return format_lazy(_lazy("Resolution limit passed: case #{number} · {client}"), **values)
+        return gettext("Resolution due soon: case #{number} · {client}")
+    return gettext("Resolution limit passed: case #{number} · {client}")
 
 
-@dataclass(frozen=True)
-class _People:
-    """The users a batch notifies, loaded once per batch (a handful of rows)."""
-
-    users: dict[int, object]
-    leader_of: dict[int, int]
-    watchers_of: dict[int, list[int]]
-
-    @classmethod
-    def load(cls, cases: list[Case], *, with_watchers: bool) -> _People:
-        watchers_of: dict[int, list[int]] = defaultdict(list)
-        if with_watchers:
-            rows = Case.watchers.through.objects.filter(
-                case_id__in=[case.pk for case in cases]
-            ).values_list("case_id", "user_id")
-            for case_id, user_id in rows:
-                watchers_of[case_id].append(user_id)
-        ids = {case.assignee_id for case in cases if case.assignee_id}
-        ids.update(user_id for users in watchers_of.values() for user_id in users)
-        users: dict[int, object] = {}
-        leader_of: dict[int, int] = {}
-        for user in User.objects.filter(pk__in=ids).select_related("profile__leader"):
-            users[user.pk] = user
-            profile = getattr(user, "profile", None)  # None without a profile
-            if profile is not None and profile.leader_id:
-                leader_of[user.pk] = profile.leader_id
-                users.setdefault(profile.leader_id, profile.leader)
-        return cls(users=users, leader_of=leader_of, watchers_of=dict(watchers_of))
-
-    def for_case(self, step: _Pass, case: Case) -> list[object]:
-        ids = [case.assignee_id]
-        if step.kind == SlaEvent.Kind.BREACH:
-            # SLA-4: the assignee and their leader; SEG-7: the watchers.
-            ids.append(self.leader_of.get(case.assignee_id))
-            ids.extend(self.watchers_of.get(case.pk, ()))
-        unique = dict.fromkeys(pk for pk in ids if pk is not None)
-        return [self.users[pk] for pk in unique if pk in self.users]
+def _concat_sql(template: str, columns: dict[str, str]) -> tuple[str, list[str]]:
+    """``concat(…)`` of a ``{name}`` template: its literal text as parameters
+    (a client's name is never read as a placeholder), its fields as columns."""
+    parts: list[str] = []
+    params: list[str] = []
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        if literal:
+            parts.append("%s")
+            params.append(literal)
+        if name is not None:
+            parts.append(columns[name])
+    return f"concat({', '.join(parts)})", params
 
 
-@transaction.atomic
-def _sweep_batch(step: _Pass, *, now: datetime, after_pk: int, batch_size: int) -> tuple[int, int]:
-    """One bounded batch of one pass; returns (events recorded, last pk seen or 0)."""
-    queryset = (
-        _candidates(step, now)
-        .filter(pk__gt=after_pk)
-        .annotate(client_name=F("client__name"))
-        .order_by("pk")
-    )
-    # Lock the batch: a concurrent sweep (a second beat, a redelivered task)
-    # skips these rows instead of recording the same events again.
-    cases = list(queryset.select_for_update(skip_locked=True, of=("self",))[:batch_size])
-    if not cases:
-        return 0, 0
-    last_pk = cases[-1].pk
-    # Under the lock, drop what a sweep that committed meanwhile recorded.
-    already = set(
-        SlaEvent.objects.filter(
-            case_id__in=[case.pk for case in cases], window=step.window, kind=step.kind
-        ).values_list("case_id", "cycle")
-    )
-    cases = [case for case in cases if (case.pk, _cycle_of(step, case)) not in already]
-    if not cases:
-        return 0, last_pk
-
-    SlaEvent.objects.bulk_create(
-        [
-            SlaEvent(
-                case=case,
-                window=step.window,
-                kind=step.kind,
-                cycle=_cycle_of(step, case),
-                occurred_at=getattr(case, step.at_field),
-                recorded_at=now,
-            )
-            for case in cases
-        ]
+def _title_sql(step: _Pass) -> tuple[str, list[str]]:
+    """The title in the recipient's language (``p``: the profile, may be NULL)."""
+    columns = {"number": "c.id", "client": "cl.name"}
+    branches, params = [], []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            sql, literals = _concat_sql(_title_template(step), columns)
+        branches.append(f"WHEN %s THEN {sql}")
+        params += [code, *literals]
+    with translation.override(settings.LANGUAGE_CODE):
+        default, literals = _concat_sql(_title_template(step), columns)
+    params += literals
+    language = "COALESCE(NULLIF(p.language, ''), %s)"
+    return (
+        f"left(CASE {language} {' '.join(branches)} ELSE {default} END, 200)",
+        [settings.LANGUAGE_CODE, *params],
     )
 
-    people = _People.load(cases, with_watchers=step.kind == SlaEvent.Kind.BREACH)
-    messages: list[Message] = []
-    for case in cases:
-        key = f"sla:{case.pk}:{step.window}:{step.kind}:{_cycle_of(step, case)}"
-        title, url = _title(step, case), case_url(case)
-        messages.extend(
-            Message(
-                recipient=person,
-                kind=f"sla-{step.kind}",
-                title=title,
-                url=url,
-                dedupe_key=key,
-            )
-            for person in people.for_case(step, case)
+
+def _record_events(step: _Pass, rows: list[tuple], *, now: datetime) -> list[int]:
+    """Insert the batch's events; return the cases that got one (a sweep that
+    committed meanwhile already holds the others: the unique constraint skips them)."""
+    first_response = step.window == SlaEvent.Window.FIRST_RESPONSE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {SlaEvent._meta.db_table}
+                (case_id, "window", kind, cycle, occurred_at, recorded_at)
+            SELECT batch.case_id, %s, %s, batch.cycle, batch.occurred_at, %s
+            FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[])
+                AS batch (case_id, cycle, occurred_at)
+            ON CONFLICT DO NOTHING
+            RETURNING case_id
+            """,  # noqa: S608 (the table's name from its model)
+            [
+                step.window,
+                step.kind,
+                now,
+                [pk for pk, _cycle, _at in rows],
+                [1 if first_response else cycle for _pk, cycle, _at in rows],
+                [at for _pk, _cycle, at in rows],
+            ],
         )
-    notify_each(messages)
+        return [case_id for (case_id,) in cursor.fetchall()]
 
+
+def _recipients_sql(step: _Pass, case_ids: list[int]) -> tuple[str, list]:
+    """(case, user) pairs: the assignee; for a breach also their leader (SLA-4)
+    and the case's watchers (SEG-7). ``UNION`` makes each person once."""
+    case, profile = Case._meta.db_table, Profile._meta.db_table
+    parts = [
+        f"SELECT c.id AS case_id, c.assignee_id AS user_id FROM {case} c"  # noqa: S608
+        " WHERE c.id = ANY(%s) AND c.assignee_id IS NOT NULL"
+    ]
     if step.kind == SlaEvent.Kind.BREACH:
-        _escalate_breached(step, cases, people, now=now)
-    return len(cases), last_pk
+        parts += [
+            f"SELECT c.id, p.leader_id FROM {case} c"  # noqa: S608
+            f" JOIN {profile} p ON p.user_id = c.assignee_id"
+            " WHERE c.id = ANY(%s) AND p.leader_id IS NOT NULL",
+            f"SELECT w.case_id, w.user_id FROM {Case.watchers.through._meta.db_table} w"  # noqa: S608
+            " WHERE w.case_id = ANY(%s)",
+        ]
+    return " UNION ".join(parts), [case_ids] * len(parts)
 
 
-def _escalate_breached(step: _Pass, cases: list[Case], people: _People, *, now: datetime) -> None:
-    """SLA-4: a breach marks the case escalated (to the assignee's leader), with history."""
+def _notify(step: _Pass, case_ids: list[int]) -> None:
+    """One notification per person and event, in each one's language, in one
+    statement; the (recipient, key) constraint makes a re-run write nothing.
+    Emailed like every notification (the outbox relay) when the person has an
+    address."""
+    recipients, recipient_params = _recipients_sql(step, case_ids)
+    title, title_params = _title_sql(step)
+    marker = 987654321
+    url_prefix, url_suffix = reverse("cases:detail", args=[marker]).split(str(marker))
+    cycle = "1" if step.window == SlaEvent.Window.FIRST_RESPONSE else "c.sla_cycle"
+    status = Notification.EmailStatus
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table}"  # noqa: S608 (names from the models)
+        " (recipient_id, kind, title, body, url, dedupe_key, created_at,"
+        " email_status, email_attempts, email_last_error)"
+        f" SELECT r.user_id, %s, {title}, '', concat(%s::text, c.id, %s::text),"
+        f" concat('sla:', c.id, ':', %s::text, ':', %s::text, ':', {cycle}), %s,"
+        " CASE WHEN u.email <> '' THEN %s ELSE %s END, 0, ''"
+        f" FROM ({recipients}) r"
+        f" JOIN {Case._meta.db_table} c ON c.id = r.case_id"
+        f" JOIN {Client._meta.db_table} cl ON cl.id = c.client_id"
+        f" JOIN {User._meta.db_table} u ON u.id = r.user_id"
+        f" LEFT JOIN {Profile._meta.db_table} p ON p.user_id = r.user_id"
+        " ON CONFLICT DO NOTHING RETURNING email_status"
+    )
+    params = [
+        f"sla-{step.kind}",
+        *title_params,
+        url_prefix,
+        url_suffix,
+        step.window,
+        step.kind,
+        timezone.now(),
+        status.PENDING,
+        status.NOT_NEEDED,
+        *recipient_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pending = any(row[0] == status.PENDING for row in cursor.fetchall())
+    if pending:
+        send_emails_after_commit()
+
+
+def _escalate_breached(step: _Pass, case_ids: list[int], *, now: datetime) -> None:
+    """SLA-4: a breach marks the case escalated (to the assignee's leader), with a
+    history row and an ``Escalation`` row each: one statement.
+
+    Never a bulk change without history: the history rows are written from
+    the UPDATE's own ``RETURNING``, so they hold exactly the changed rows.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         reason = (
             gettext("First-response SLA breached.")
             if step.window == SlaEvent.Window.FIRST_RESPONSE
             else gettext("Resolution SLA limit breached.")
         )
-    changed: list[Case] = []
-    escalations: list[Escalation] = []
-    for case in cases:
-        if case.status == Case.Status.ESCALATED:
-            continue
-        case.status = Case.Status.ESCALATED
-        level = max(case.escalation_level, Case.EscalationLevel.LEADER)
-        case.escalation_level = level
-        case.updated_at = now
-        case._change_reason = reason
-        changed.append(case)
-        escalations.append(
-            Escalation(
-                case=case,
-                level=level,
-                source=Escalation.Source.SLA_BREACH,
-                escalated_by=None,
-                escalated_to_id=people.leader_of.get(case.assignee_id),
-                reason=reason,
-                created_at=getattr(case, step.at_field),
-            )
+    history = Case.history.model
+    own = [f.column for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
+    columns = ", ".join(f'"{column}"' for column in own)
+    changed_columns = ", ".join(f'changed."{column}"' for column in own)
+    at_column = Case._meta.get_field(step.at_field).column
+    sql = f"""
+        WITH changed AS (
+            UPDATE {Case._meta.db_table}
+            SET status = %s, escalation_level = GREATEST(escalation_level, %s), updated_at = %s
+            WHERE id = ANY(%s) AND status <> %s
+            RETURNING *
+        ), history AS (
+            INSERT INTO {history._meta.db_table}
+                ({columns}, history_date, history_change_reason, history_type, history_user_id)
+            SELECT {changed_columns}, %s, %s, '~', NULL FROM changed
         )
-    if changed:
-        # One set-based UPDATE (every row gets the same values; the level
-        # only rises to 1), then the history rows of exactly those cases from
-        # the objects that mirror it: never a bulk change without history.
-        # (``bulk_update_with_history`` writes the same history but builds a
-        # CASE WHEN per row, several times slower for a 1,000-row batch.)
-        Case.objects.filter(pk__in=[case.pk for case in changed]).update(
-            status=Case.Status.ESCALATED,
-            escalation_level=Greatest(F("escalation_level"), Case.EscalationLevel.LEADER),
-            updated_at=now,
+        INSERT INTO {Escalation._meta.db_table}
+            (case_id, level, source, escalated_by_id, escalated_to_id, reason, created_at)
+        SELECT changed.id, changed.escalation_level, %s, NULL, p.leader_id, %s,
+               changed."{at_column}"
+        FROM changed LEFT JOIN {Profile._meta.db_table} p ON p.user_id = changed.assignee_id
+    """  # noqa: S608 (table and column names from the models)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                Case.Status.ESCALATED,
+                Case.EscalationLevel.LEADER,
+                now,
+                case_ids,
+                Case.Status.ESCALATED,
+                now,
+                reason,
+                Escalation.Source.SLA_BREACH,
+                reason,
+            ],
         )
-        Case.history.bulk_history_create(changed, update=True, default_date=now)
-        Escalation.objects.bulk_create(escalations)
+
+
+@transaction.atomic
+def _sweep_batch(step: _Pass, *, now: datetime, after_pk: int, batch_size: int) -> tuple[int, int]:
+    """One bounded batch of one pass; returns (events recorded, last pk seen or 0).
+
+    Four statements whatever the batch's size: lock, events, notifications,
+    escalations (breaches).
+    """
+    # Lock the batch: a concurrent sweep (a second beat, a redelivered task)
+    # skips these rows instead of recording the same events again.
+    rows = list(
+        _candidates(step, now)
+        .filter(pk__gt=after_pk)
+        .order_by("pk")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("pk", "sla_cycle", step.at_field)[:batch_size]
+    )
+    if not rows:
+        return 0, 0
+    # Under the lock, the events a sweep that committed meanwhile recorded
+    # are skipped by the unique constraint: only the cases that got an event
+    # here are notified and escalated.
+    recorded = _record_events(step, rows, now=now)
+    if recorded:
+        _notify(step, recorded)
+        if step.kind == SlaEvent.Kind.BREACH:
+            _escalate_breached(step, recorded, now=now)
+    return len(recorded), rows[-1][0]
 
 
 def sweep_sla(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:

@@ -254,7 +254,7 @@ def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
         "resolution_warning": 0,
     }
     batches = math.ceil(5000 / sla_module.BATCH_SIZE)
-    per_batch = 15  # select+lock, re-check, watchers, events, notices, history, escalations
+    per_batch = 6  # savepoint, release, select+lock, events, notices, escalations+history
     assert len(queries) <= 2 * batches * per_batch + 4 * 3
     assert SlaEvent.objects.count() == 10000
     assert Escalation.objects.count() == 5000
@@ -349,3 +349,36 @@ def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_grou
     assert Escalation.objects.count() == 300
     assert Notification.objects.filter(kind="sla-breach", recipient=agent).count() == 600
     assert Notification.objects.filter(kind="sla-breach", recipient=leader).count() == 600
+
+
+def test_breach_notices_speak_each_recipients_language_and_link_the_case(clock, team):
+    """RULES: SLA-4. The notices are written in SQL: each in its recipient's
+    language, the client's name kept as typed (braces and % included), the
+    case's link, email pending only for a person with an address; the
+    history row says why and the escalation keeps the stored breach instant."""
+    team["leader"].profile.language = "en"
+    team["leader"].profile.save()
+    team["agent"].email = ""
+    team["agent"].save()
+    case = _case(team, name="Ana {number} 100% <b>")
+    due = case.first_response_due_at
+
+    sweep_sla(now=mx(2026, 11, 9, 18))
+
+    agent_note = _notes(team["agent"], "sla-breach").get()
+    leader_note = _notes(team["leader"], "sla-breach").get()
+    assert (
+        agent_note.title
+        == f"Primera respuesta vencida: caso n.º {case.pk} · Ana {{number}} 100% <b>"
+    )
+    assert leader_note.title == f"First response overdue: case #{case.pk} · Ana {{number}} 100% <b>"
+    assert agent_note.url == leader_note.url == f"/cases/{case.pk}/"
+    assert agent_note.dedupe_key == f"sla:{case.pk}:first_response:breach:1"
+    assert agent_note.email_status == Notification.EmailStatus.NOT_NEEDED
+    assert leader_note.email_status == Notification.EmailStatus.PENDING
+    record = case.history.first()
+    assert (record.history_type, record.history_change_reason) == (
+        "~",
+        "SLA de primera respuesta incumplido.",
+    )
+    assert Escalation.objects.get(case=case).created_at == due
