@@ -105,14 +105,25 @@ class SweepReport:
         return {f"{window}_{kind}": count for (window, kind), count in self.counts.items()}
 
 
-def _candidates(step: _Pass, now: datetime) -> QuerySet[Case]:
-    """Open cases whose ``step`` instant has passed with no event yet: set-based."""
-    recorded = SlaEvent.objects.filter(case=OuterRef("pk"), window=step.window, kind=step.kind)
+def _candidates(step: _Pass, now: datetime, *, after_pk: int = 0) -> QuerySet[Case]:
+    """Open cases after ``after_pk`` whose ``step`` instant has passed with no
+    event yet: set-based.
+
+    The events' own ``case_id > after_pk`` lets PostgreSQL start the
+    anti-join at the batch (the unique index leads with the case): without
+    it, a catch-up whose statistics haven't seen the events it is writing
+    compares each batch with every event written so far.
+    """
+    recorded = SlaEvent.objects.filter(
+        case=OuterRef("pk"), case_id__gt=after_pk, window=step.window, kind=step.kind
+    )
     if step.window == SlaEvent.Window.FIRST_RESPONSE:
         recorded = recorded.filter(cycle=1)
     else:
         recorded = recorded.filter(cycle=OuterRef("sla_cycle"))
-    queryset = Case.objects.filter(status__in=Case.OPEN_STATUSES, **{f"{step.at_field}__lte": now})
+    queryset = Case.objects.filter(
+        pk__gt=after_pk, status__in=Case.OPEN_STATUSES, **{f"{step.at_field}__lte": now}
+    )
     if step.window == SlaEvent.Window.FIRST_RESPONSE:
         if step.kind == SlaEvent.Kind.WARNING:
             queryset = queryset.filter(first_responded_at__isnull=True)
@@ -323,8 +334,7 @@ def _sweep_batch(step: _Pass, *, now: datetime, after_pk: int, batch_size: int) 
     # Lock the batch: a concurrent sweep (a second beat, a redelivered task)
     # skips these rows instead of recording the same events again.
     rows = list(
-        _candidates(step, now)
-        .filter(pk__gt=after_pk)
+        _candidates(step, now, after_pk=after_pk)
         .order_by("pk")
         .select_for_update(skip_locked=True, of=("self",))
         .values_list("pk", "sla_cycle", step.at_field)[:batch_size]

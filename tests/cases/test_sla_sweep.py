@@ -208,7 +208,7 @@ def test_a_sweep_whose_snapshot_missed_an_event_skips_it_under_the_lock(clock, t
         recorded_at=clock.now,
     )
 
-    def stale_snapshot(step, now):
+    def stale_snapshot(step, now, *, after_pk=0):
         # What the candidate query saw before the other sweep committed.
         if (step.window, step.kind) == ("first_response", "breach"):
             return Case.objects.filter(pk=case.pk)
