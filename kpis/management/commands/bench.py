@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -387,12 +388,29 @@ def _line(item: bench.Measure, calibration: float) -> str:
     )
 
 
+def _commit() -> str:
+    """The measured commit (and whether the checkout had changes), for the record."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown commit"
+    try:
+        head = subprocess.run(  # noqa: S603 (git, found on PATH, with fixed arguments)
+            [git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603
+            [git, "status", "--porcelain"], capture_output=True, text=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return f"commit {head}{' with uncommitted changes' if dirty.stdout.strip() else ''}"
+
+
 def _report(results, calibration: float, machine: str, notes: dict) -> str:
     now = timezone.localtime()
     lines = [
         f"## Results of {now:%Y-%m-%d %H:%M} ({now.tzname()})",
         "",
-        f"Machine: {machine}.",
+        f"Machine: {machine}. Code: {_commit()}.",
         "",
         f"Calibration query (`{bench.CALIBRATION_SQL}`): median {_ms(calibration)}.",
         "",
