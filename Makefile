@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install lint format messages bench clean
+.PHONY: run test suite install lint format messages bench clean
 
 $(STAMP): pyproject.toml requirements/build-constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,19 +19,26 @@ $(STAMP): pyproject.toml requirements/build-constraints.txt
 
 install: $(STAMP)
 
-## make run: the demo on SQLite and the filesystem broker, http://127.0.0.1:8000
+## make run: the demo on the embedded PostgreSQL (data under var/) and the filesystem
+## broker, http://127.0.0.1:8000; DATABASE_URL names another server. RUN_ARGS: e.g.
+## RUN_ARGS="--addrport 127.0.0.1:8010".
 run: $(STAMP)
-	$(PY) manage.py run_demo
+	$(PY) -m pae_ops.embedded_db exec --database pae_ops -- $(PY) manage.py run_demo $(RUN_ARGS)
 
-## make test: the whole suite (browser tests included) on PostgreSQL and Redis
+## make test: the whole suite (browser tests included) on PostgreSQL and Redis. Without
+## DATABASE_URL: the machine's server on 127.0.0.1:5432, or, when nothing answers there,
+## the embedded one (data under var/postgres-test).
 test: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	  $(PY) -m tests.preflight
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DJANGO_ENV=test DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
-	  REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	  $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pae_ops.embedded_db exec \
+	  --fallback-url $(TEST_DATABASE_URL) --data-dir var/postgres-test --database pae_ops --fast \
+	  -- $(MAKE) --no-print-directory suite
+
+# The suite itself, with DATABASE_URL and REDIS_URL set (make test sets them).
+suite:
+	$(PY) -m tests.preflight
+	DJANGO_ENV=test $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -53,5 +60,8 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-} DJANGO_ENV=development DEBUG=false \
 	  $(PY) manage.py bench $(BENCH_ARGS)
 
+## Stop the demo's and the suite's embedded servers and delete their data (a fresh demo).
 clean:
+	-test -x $(PY) && $(PY) -m pae_ops.embedded_db stop
+	-test -x $(PY) && $(PY) -m pae_ops.embedded_db stop --data-dir var/postgres-test
 	rm -rf var test-output

@@ -47,7 +47,9 @@ def seed_follow_up(stdout) -> int:
     made = 0
 
     # Answered and pending CSAT surveys: the demo cases' resolutions sent them.
-    csats = list(Survey.objects.filter(kind=Survey.Kind.CSAT).order_by("pk"))
+    csats = list(
+        Survey.objects.filter(kind=Survey.Kind.CSAT, status=Survey.Status.SENT).order_by("pk")
+    )
     if csats:
         services.answer_survey(
             survey_id=csats[0].pk, score=5, comment="Muy rápido, gracias por la factura."

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import (
     Count,
     DecimalField,
@@ -66,7 +66,7 @@ SECONDS_PER_TENTH = 360
 GRAIN = ("family", "period", "month", "agent_id", "segment", "partner_id", "product_id", "tenths")
 
 
-# Portable SQL helpers ------------------------------------------------------------
+# SQL helpers ------------------------------------------------------------
 
 
 class AddDays(Func):
@@ -74,17 +74,8 @@ class AddDays(Func):
 
     arity = 2
     output_field = models.DateField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="date(%(expressions)s || ' days')",
-            arg_joiner=", ",
-        )
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
 
 
 class NextMonthStart(Func):
@@ -92,35 +83,15 @@ class NextMonthStart(Func):
 
     arity = 1
     output_field = models.DateField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(DATE_TRUNC('month', %(expressions)s) + INTERVAL '1 month' AS date)",
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="date(%(expressions)s, 'start of month', '+1 month')"
-        )
+    template = "CAST(DATE_TRUNC('month', %(expressions)s) + INTERVAL '1 month' AS date)"
 
 
 class Epoch(Func):
-    """Seconds since 1970-01-01 UTC of an instant (exact numeric on PostgreSQL)."""
+    """Seconds since 1970-01-01 UTC of an instant (exact numeric)."""
 
     arity = 1
     output_field = DecimalField(max_digits=20, decimal_places=6)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
-        )
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
 
 
 # Windows ---------------------------------------------------------------------------
@@ -430,23 +401,13 @@ class _LocalMidnight(Func):
     arity = 1
     output_field = models.DateTimeField()
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, **extra):
         zone = local_zone().key
-        return self.as_sql(
+        return super().as_sql(
             compiler,
             connection,
             template=f"(CAST(%(expressions)s AS timestamp) AT TIME ZONE '{zone}')",
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # SQLite (the demo only) keeps UTC text: convert with the zone's
-        # current offset, close enough for a demo.
-        offset = timezone.localtime(timezone.now(), local_zone()).utcoffset()
-        hours = -int(offset.total_seconds() // 3600) if offset else 0
-        return self.as_sql(
-            compiler,
-            connection,
-            template=f"datetime(%(expressions)s, '{hours:+d} hours')",
+            **extra,
         )
 
 
@@ -722,12 +683,10 @@ def source_sql(source: Source, window: Window) -> tuple[str, list]:
     """``SELECT <GRAIN>, <MEASURES> FROM (<source rows>)``: every measure, 0 when
     the source has none of it, in ``kpis.models.MEASURES`` order.
 
-    On PostgreSQL the SQL is compiled once per source and shape of window
+    The SQL is compiled once per source and shape of window
     (short or not, with ``since`` or not) and its window values swapped in:
     building fifteen querysets on every page cost more than running them.
     """
-    if connection.vendor != "postgresql":
-        return _source_sql(source, window)
     key = (source.name, window.is_short, window.since is not None)
     if key not in _COMPILED:
         sentinel = _sentinel(short=window.is_short, since=window.since is not None)
@@ -756,8 +715,8 @@ def _source_sql(source: Source, window: Window) -> tuple[str, list]:
     inner, params = queryset.query.sql_with_params()
     own = set(queryset.query.annotation_select) - {f"g_{name}" for name in _GRAIN_ALIASES.values()}
     # NULL literals come as untyped parameters: give every column its type so
-    # that the UNION of the sources lines up (PostgreSQL; SQLite has no need).
-    types = _GRAIN_TYPES if connection.vendor == "postgresql" else {}
+    # that the UNION of the sources lines up.
+    types = _GRAIN_TYPES
     columns = [
         f"CAST(s.g_{_GRAIN_ALIASES[name]} AS {types[name]}) AS {name}"
         if name in types
@@ -767,18 +726,12 @@ def _source_sql(source: Source, window: Window) -> tuple[str, list]:
     # One type per counter in every source (bigint, numeric): the UNION of the
     # sources then needs no conversions and PostgreSQL plans it as one Append.
     kinds = {name: "NUMERIC" if name in AMOUNT_MEASURES else "BIGINT" for name in MEASURES}
-    if types:
-        columns += [
-            f"CAST(COALESCE(s.{name}, 0) AS {kinds[name]}) AS {name}"
-            if name in own
-            else f"CAST(0 AS {kinds[name]}) AS {name}"
-            for name in MEASURES
-        ]
-    else:
-        columns += [
-            f"COALESCE(s.{name}, 0) AS {name}" if name in own else f"0 AS {name}"
-            for name in MEASURES
-        ]
+    columns += [
+        f"CAST(COALESCE(s.{name}, 0) AS {kinds[name]}) AS {name}"
+        if name in own
+        else f"CAST(0 AS {kinds[name]}) AS {name}"
+        for name in MEASURES
+    ]
     # Column names are the model's constants; the values are parameters.
     return f"SELECT {', '.join(columns)} FROM ({inner}) s", list(params)  # noqa: S608
 

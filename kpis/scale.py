@@ -11,6 +11,7 @@ them. Deterministic: the same seed, counts and anchor day give the same rows.
 
 from __future__ import annotations
 
+import functools
 import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, models
 
-from cases.models import Case, Interaction, Survey, TypingReason
+from cases.models import Case, Interaction, SlaEvent, Survey, TypingReason
 from clients.models import (
     Client,
     CreditEntry,
@@ -182,6 +183,105 @@ def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(round(epoch, 6), UTC)
 
 
+# Styles: who works and what things are called ---------------------------------------
+
+
+@functools.cache
+def _password_hash() -> str:
+    return make_password(PASSWORD)  # once: hashing is slow by design
+
+
+def make_user(username: str, first: str, last: str, role: Role, leader=None, **extra):
+    """A user with one role (the demo password), in ``leader``'s team."""
+    person = User.objects.create(
+        username=username,
+        first_name=first,
+        last_name=last,
+        password=_password_hash(),
+        **extra,
+    )
+    person.groups.add(Group.objects.get(name=role.value))
+    Profile.objects.update_or_create(user=person, defaults={"leader": leader})
+    return person
+
+
+class ScaleStyle:
+    """The bench's data set: numbered people and things, queues of exact sizes.
+
+    A subclass (``kpis.demo_history.DemoStyle``) gives the demo real-looking
+    names, the demo's own people and partners, and a current month with work.
+    """
+
+    # Share of dated rows put in the current month (0: only the usual bias).
+    this_month_share = 0.0
+    # The bench's special rows: one case with BIG_CASE_INTERACTIONS.
+    big_case = True
+    # Closed cases opened at least this many days ago.
+    closed_min_age_days = 10
+    # Write the SLA events of closed cases (their history) with the cases.
+    closed_case_events = False
+
+    def people(self, seeder: ScaleSeeder) -> None:
+        user = make_user
+        seeder.director = user("scale-director", "Dora", "Directora", Role.DIRECTOR)
+        seeder.leaders = [
+            user(f"scale-leader-{n}", f"Líder {n}", "Escala", Role.LEADER)
+            for n in range(1, seeder.counts.leaders + 1)
+        ]
+        seeder.agents = [
+            user(
+                f"scale-agent-{n:02d}",
+                f"Agente {n:02d}",
+                "Escala",
+                Role.AGENT,
+                leader=seeder.leaders[(n - 1) % len(seeder.leaders)],
+            )
+            for n in range(1, seeder.counts.agents + 1)
+        ]
+        # The last agents have queues of exactly QUEUE_SIZES open cases.
+        seeder.queue_agents = seeder.agents[-len(QUEUE_SIZES) :]
+        seeder.regular_agents = seeder.agents[: -len(QUEUE_SIZES)]
+        seeder.agent_leader = {
+            a.pk: seeder.leaders[i % len(seeder.leaders)].pk for i, a in enumerate(seeder.agents)
+        }
+
+    def catalogue(self, seeder: ScaleSeeder) -> None:
+        seeder.partners = [
+            Partner.objects.create(
+                legal_name=f"Socio Escala {n} S.A. de C.V.",
+                brand_name=f"Socio {n}",
+                country="México",
+                stage=Stage.DIRECTORY,
+            )
+            for n in range(1, seeder.counts.partners + 1)
+        ]
+        prices = ["450.00", "1200.00", "2500.00", "6000.00", "8500.00", "12000.00"]
+        seeder.products = [
+            Product.objects.create(
+                name=f"Programa escala {n}",
+                kind=Product.Kind.PROGRAMME,
+                list_price=Decimal(prices[n % len(prices)]),
+                partner=seeder.partners[n % len(seeder.partners)],
+                delivery_period_days=180,
+                guarantee_period_days=(14, 30, 45, 60)[n % 4],
+            )
+            for n in range(1, seeder.counts.products + 1)
+        ]
+
+    def client(self, seeder: ScaleSeeder, pk: int) -> tuple[str, str]:
+        return f"Cliente Escala {pk}", f"cliente{pk}@escala.example"
+
+    def silent_days(self, seeder: ScaleSeeder) -> float:
+        """Days since the client last answered us."""
+        return seeder.rng.random() * 40
+
+    def case_subject(self, seeder: ScaleSeeder, pk: int, kind: str) -> str:
+        return f"Caso {pk}"
+
+    def summary(self, seeder: ScaleSeeder, pk: int, direction: str, kind: str) -> str:
+        return f"Contacto {pk}"
+
+
 # The data set ----------------------------------------------------------------------------
 
 
@@ -205,7 +305,9 @@ class ScaleSeeder:
         now: datetime,
         spec: CalendarSpec,
         progress: Callable[[str], None] = lambda message: None,
+        style: ScaleStyle | None = None,
     ):
+        self.style = style or ScaleStyle()
         self.counts = counts
         self.rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
         self.anchor = anchor
@@ -219,13 +321,25 @@ class ScaleSeeder:
 
     # helpers
     def _day(self, *, recent_bias: float = 1.0) -> date:
-        """A past day of the span (more recent days a little more likely)."""
+        """A past day of the span (more recent days a little more likely).
+
+        With the style's ``this_month_share`` a day of the current month up
+        to today (the demo's dashboard shows the current month).
+        """
+        if self.style.this_month_share and self.rng.random() < self.style.this_month_share:
+            first = self.anchor.replace(day=1)
+            return first + timedelta(days=self.rng.randint(0, (self.anchor - first).days))
         fraction = self.rng.random() ** (1 / (1 + 0.25 * recent_bias))
         return self.first_day + timedelta(days=min(int(fraction * self.days), self.days - 1))
 
     def _instant(self, day: date, *, start_hour: int = 8, end_hour: int = 20) -> float:
+        """An instant of ``day`` between the hours, never later than now."""
         local = datetime.combine(day, time(start_hour), tzinfo=self.zone)
-        return local.timestamp() + self.rng.random() * (end_hour - start_hour) * 3600
+        instant = local.timestamp() + self.rng.random() * (end_hour - start_hour) * 3600
+        if instant < self.now_epoch:
+            return instant
+        start = datetime.combine(day, time(0), tzinfo=self.zone).timestamp()
+        return start + self.rng.random() * max(self.now_epoch - 60 - start, 1)
 
     def run(self) -> None:
         self.people()
@@ -240,61 +354,10 @@ class ScaleSeeder:
 
     # people and catalogue
     def people(self) -> None:
-        groups = {group.name: group for group in Group.objects.all()}
-        password = make_password(PASSWORD)
-
-        def user(username: str, first: str, last: str, role: Role, leader=None):
-            person = User.objects.create(
-                username=username, first_name=first, last_name=last, password=password
-            )
-            person.groups.add(groups[role.value])
-            Profile.objects.update_or_create(user=person, defaults={"leader": leader})
-            return person
-
-        self.director = user("scale-director", "Dora", "Directora", Role.DIRECTOR)
-        self.leaders = [
-            user(f"scale-leader-{n}", f"Líder {n}", "Escala", Role.LEADER)
-            for n in range(1, self.counts.leaders + 1)
-        ]
-        self.agents = [
-            user(
-                f"scale-agent-{n:02d}",
-                f"Agente {n:02d}",
-                "Escala",
-                Role.AGENT,
-                leader=self.leaders[(n - 1) % len(self.leaders)],
-            )
-            for n in range(1, self.counts.agents + 1)
-        ]
-        # The last agents have queues of exactly QUEUE_SIZES open cases.
-        self.queue_agents = self.agents[-len(QUEUE_SIZES) :]
-        self.regular_agents = self.agents[: -len(QUEUE_SIZES)]
-        self.agent_leader = {
-            a.pk: self.leaders[i % len(self.leaders)].pk for i, a in enumerate(self.agents)
-        }
+        self.style.people(self)
 
     def catalogue(self) -> None:
-        self.partners = [
-            Partner.objects.create(
-                legal_name=f"Socio Escala {n} S.A. de C.V.",
-                brand_name=f"Socio {n}",
-                country="México",
-                stage=Stage.DIRECTORY,
-            )
-            for n in range(1, self.counts.partners + 1)
-        ]
-        prices = ["450.00", "1200.00", "2500.00", "6000.00", "8500.00", "12000.00"]
-        self.products = [
-            Product.objects.create(
-                name=f"Programa escala {n}",
-                kind=Product.Kind.PROGRAMME,
-                list_price=Decimal(prices[n % len(prices)]),
-                partner=self.partners[n % len(self.partners)],
-                delivery_period_days=180,
-                guarantee_period_days=(14, 30, 45, 60)[n % 4],
-            )
-            for n in range(1, self.counts.products + 1)
-        ]
+        self.style.catalogue(self)
         self.reasons = list(TypingReason.objects.values_list("category_id", "pk"))
         self.languages = dict(Language.objects.values_list("code", "pk"))
 
@@ -330,19 +393,24 @@ class ScaleSeeder:
         def rows():
             for pk in range(1, counts.clients + 1):
                 # The queue agents get a few clients each (their own cases).
-                agent = regular[pk % len(regular)] if pk > 600 else self.queue_agents[pk % 3].pk
+                agent = (
+                    regular[pk % len(regular)]
+                    if pk > 600 or not self.queue_agents
+                    else self.queue_agents[pk % 3].pk
+                )
                 segment = "A" if rng.random() < 0.15 else ("B" if rng.random() < 0.42 else "C")
                 self.client_agent[pk] = agent
                 self.client_segment[pk] = segment
                 created = _dt(self._instant(self._day()))
                 value, engagement = tiers[segment]
-                seen = _dt(self.now_epoch - rng.random() * 40 * 86400)
+                seen = _dt(self.now_epoch - self.style.silent_days(self) * 86400)
+                name, email = self.style.client(self, pk)
                 yield (
                     pk,
                     created,
                     created,
-                    f"Cliente Escala {pk}",
-                    f"cliente{pk}@escala.example",
+                    name,
+                    email,
                     "México",
                     agent,
                     self.agent_leader[agent],
@@ -508,7 +576,12 @@ class ScaleSeeder:
         rng, counts = self.rng, self.counts
         pool = list(range(len(self.purchase_rows)))
         rng.shuffle(pool)
-        accepted_pool, refund_pool = pool[:10_000], pool[10_000:17_000]
+        # 4 % of the purchases came from accepted offers, 2.8 % had a refund request.
+        accepted = len(pool) * 4 // 100
+        accepted_pool, refund_pool = (
+            pool[:accepted],
+            pool[accepted : accepted + len(pool) * 7 // 250],
+        )
         offers = []
         offer_count = max(counts.purchases // 10, 10)
         for pk in range(1, offer_count + 1):
@@ -681,17 +754,22 @@ class ScaleSeeder:
         )
         open_statuses = ("new", "in_progress", "waiting", "escalated")
         open_total = counts.open_cases
-        queue_total = sum(QUEUE_SIZES)
-        interactions_left = counts.interactions - BIG_CASE_INTERACTIONS
-        others = max(counts.cases - 1, 1)  # case 1 has BIG_CASE_INTERACTIONS
+        queue_total = sum(QUEUE_SIZES) if self.queue_agents else 0
+        big = BIG_CASE_INTERACTIONS if self.style.big_case else 0
+        interactions_left = counts.interactions - big
+        others = max(counts.cases - 1, 1) if big else counts.cases  # case 1 has ``big``
         base_each = interactions_left // others
         extra = interactions_left - base_each * others
-        extra_cases = rng.sample(range(2, counts.cases + 1), min(extra, counts.cases - 1))
+        first_regular = 2 if big else 1
+        extra_cases = rng.sample(
+            range(first_regular, counts.cases + 1), min(extra, counts.cases - first_regular + 1)
+        )
         extra_per_case: dict[int, int] = {}
         for pk in extra_cases:
             extra_per_case[pk] = extra_per_case.get(pk, 0) + 1
         open_rescue_clients: set[int] = set()
         self.resolved_cases: list[tuple[int, int, int, float]] = []
+        self.sla_event_rows: list[tuple] = []
         case_rows, interaction_rows = [], []
         interaction_id = 0
         hours = Decimal("8.00"), Decimal("48.00"), Decimal("72.00")
@@ -732,7 +810,7 @@ class ScaleSeeder:
                 opened = now - rng.random() * 30 * 86400
             else:
                 opened = self._instant(self._day(recent_bias=2))
-                opened = min(opened, now - 10 * 86400)
+                opened = min(opened, now - self.style.closed_min_age_days * 86400)
             fr_warn, fr_due = clock.add(opened, 6), clock.add(opened, 8)
             res_target, res_warn, res_due = (
                 clock.add(opened, 48),
@@ -763,14 +841,27 @@ class ScaleSeeder:
                 resolved = min(resolved, now - 86400)
                 if responded is not None and responded > resolved:
                     responded = resolved
-                closed = resolved + rng.random() * 5 * 86400 if status == "closed" else None
+                closed = (
+                    min(resolved + rng.random() * 5 * 86400, now - 60)
+                    if status == "closed"
+                    else None
+                )
                 cycle = 2 if rng.random() < 0.03 else 1
+                if self.style.closed_case_events:
+                    self._closed_case_events(
+                        pk,
+                        cycle,
+                        responded=responded,
+                        resolved=resolved,
+                        first_response=(fr_warn, fr_due),
+                        resolution=(res_warn, res_due),
+                    )
                 if kind == "rescue":
                     outcome, outcome_at = ("retained" if rng.random() < 0.6 else "lost"), resolved
                 self.resolved_cases.append((pk, client, agent, resolved))
             end = resolved if resolved is not None else now
             # interactions of the case
-            n = BIG_CASE_INTERACTIONS if pk == 1 else base_each + extra_per_case.get(pk, 0)
+            n = big if pk == 1 and big else base_each + extra_per_case.get(pk, 0)
             times = sorted(
                 opened + rng.random() * max(end - opened, 60) for _i in range(max(n - 1, 0))
             )
@@ -784,6 +875,7 @@ class ScaleSeeder:
                 typed = bool(self.reasons) and rng.random() < 0.93
                 category, reason = rng.choice(self.reasons) if typed else (None, None)
                 at = _dt(min(moment, now - 1))
+                direction = "inbound" if index % 2 == 0 else "outbound"
                 interaction_rows.append(
                     (
                         interaction_id,
@@ -792,10 +884,10 @@ class ScaleSeeder:
                         client,
                         pk,
                         rng.choice(("phone", "email", "chat", "whatsapp")),
-                        "inbound" if index % 2 == 0 else "outbound",
+                        direction,
                         at,
                         agent,
-                        f"Contacto {interaction_id}",
+                        self.style.summary(self, interaction_id, direction, kind),
                         category,
                         reason,
                         at if typed else None,
@@ -808,7 +900,7 @@ class ScaleSeeder:
                     opened_dt,
                     opened_dt,
                     client,
-                    f"Caso {pk}",
+                    self.style.case_subject(self, pk, kind),
                     kind,
                     status,
                     agent,
@@ -874,7 +966,27 @@ class ScaleSeeder:
             ],
         ).copy(case_rows)
         self._flush_interactions(interaction_rows)
-        self.progress(f"cases: {len(case_rows)}, interactions: {interaction_id}")
+        if self.sla_event_rows:
+            Table(
+                SlaEvent, ["id", "case_id", "window", "kind", "cycle", "occurred_at", "recorded_at"]
+            ).copy(self.sla_event_rows)
+        self.progress(
+            f"cases: {len(case_rows)}, interactions: {interaction_id}, "
+            f"SLA events of closed cases: {len(self.sla_event_rows)}"
+        )
+
+    def _closed_case_events(self, pk, cycle, *, responded, resolved, first_response, resolution):
+        """The warnings and breaches a closed case had, as the sweep recorded them then."""
+        for window, (warn, due), done in (
+            ("first_response", first_response, responded),
+            ("resolution", resolution, resolved),
+        ):
+            for kind, at in (("warning", warn), ("breach", due)):
+                if done is None or done > at:
+                    row_id = len(self.sla_event_rows) + 1
+                    self.sla_event_rows.append(
+                        (row_id, pk, window, kind, cycle, _dt(at), _dt(min(at + 300, done or at)))
+                    )
 
     _interactions_table: Table | None = None
 
@@ -1001,6 +1113,7 @@ LOADED: tuple[type[models.Model], ...] = (
     RefundRequest,
     Case,
     Interaction,
+    SlaEvent,
     Survey,
 )
 

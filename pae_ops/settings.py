@@ -1,8 +1,9 @@
 """Settings for PAE Ops, read from the environment (12-factor).
 
-With no environment at all the project runs the embedded demo: SQLite under
-``var/``, Celery on kombu's filesystem transport and the console email
-backend. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
+With no environment at all the project runs the demo: the embedded
+PostgreSQL server under ``var/`` (started by ``make run``), Celery on
+kombu's filesystem transport and the console email backend.
+``DATABASE_URL`` and ``REDIS_URL`` name real servers.
 ``DJANGO_ENV=production`` turns on the production hardening and refuses to
 start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 Every variable is documented in ``.env.example``.
@@ -115,24 +116,27 @@ TEMPLATES = [
     },
 ]
 
-# Databases: PostgreSQL from DATABASE_URL, else the demo's SQLite under var/.
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pae_ops.sqlite3'}"),
-}
+
+# Databases: PostgreSQL only (one SQL dialect everywhere). DATABASE_URL names
+# the server; without it, the embedded server that `make run` starts
+# (pae_ops.embedded_db, its port kept in var/postgres.port) when one was
+# started here, else the machine's PostgreSQL on 127.0.0.1:5432.
+def _default_database_url() -> str:
+    port_file = VAR_DIR / "postgres.port"
+    port = port_file.read_text().strip() if port_file.is_file() else "5432"
+    return f"postgres://postgres@127.0.0.1:{port}/pae_ops"
+
+
+DATABASES = {"default": env.db_url("DATABASE_URL", default=_default_database_url())}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The demo's database lives under var/ (git-ignored); make sure it exists.
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # The worker, beat and web server share the file: wait for locks.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The portal's queries are short: PostgreSQL's JIT compiler costs more
-    # than it saves on them (1.4 s of compiling on the KPI dashboard's query
-    # at scale, docs/benchmarks.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# The portal's queries are short: PostgreSQL's JIT compiler costs more than
+# it saves on them (1.4 s of compiling on the KPI dashboard's query at
+# scale, docs/benchmarks.md).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -220,9 +224,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (demo).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# (A host in the URL keeps kombu from warning that none was given.)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("out", "processed", "control"):
         (CELERY_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

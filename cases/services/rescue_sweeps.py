@@ -93,8 +93,7 @@ def _annotated_clients(now: datetime) -> QuerySet[Client]:
         .values("n")
     )
     return Client.objects.annotate(
-        # Coalesce keeps it non-null on every database (GREATEST of a NULL
-        # is NULL on SQLite, the demo's database): no rescue yet = since ever.
+        # No rescue yet = since ever (a non-null date keeps GREATEST simple).
         rescue_reset_at=Coalesce(Subquery(last_rescue_end), Value(SINCE_EVER)),
     ).annotate(
         has_open_rescue=Exists(rescue.filter(status__in=OPEN)),

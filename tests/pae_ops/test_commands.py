@@ -1,12 +1,17 @@
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
-from cases.models import Case, Escalation, Interaction, SlaEvent
+from cases.models import Case, Escalation, Interaction, SlaEvent, Survey
+from clients.models import Client, Installment, Payment, Purchase
+from kpis.models import KpiRollupState
+from kpis.selectors import director_dashboard
 from pae_ops.management.commands.seed_demo import DEMO_USERS
 from pae_ops.roles import user_roles
 from partners.selectors import partner_for_approver
@@ -19,23 +24,42 @@ ROOT = Path(__file__).resolve().parents[2]
 User = get_user_model()
 
 
-def test_seed_demo_creates_one_user_per_role_and_is_idempotent():
+def _row_counts() -> dict[str, int]:
+    models = (User, Client, Purchase, Payment, Case, Interaction, SlaEvent, Survey, RefundRequest)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_seed_demo_is_a_team_with_two_years_of_history_and_is_idempotent():
+    # given the demo, seeded once
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    before = User.objects.count()
-    refunds_before = RefundRequest.objects.count()
-    cases_before = (Case.objects.count(), Interaction.objects.count(), SlaEvent.objects.count())
+    before = _row_counts()
+
+    # when it is seeded again
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert User.objects.count() == before
-    assert RefundRequest.objects.count() == refunds_before
-    assert (Case.objects.count(), Interaction.objects.count(), SlaEvent.objects.count()) == (
-        cases_before
-    )
+
+    # then nothing was added
+    assert _row_counts() == before
     for demo in DEMO_USERS:
         user = User.objects.get(username=demo.username)
         assert demo.role in user_roles(user)
         assert user.check_password("pae-demo-2026")
     assert User.objects.get(username="agente").profile.leader.username == "lider"
     assert User.objects.get(username="admin").is_staff
+    # Two years of a team's work: ~300 clients of every segment, ~3,000
+    # interactions over 24 months (most typed), overdue installments.
+    assert before["Client"] >= 300
+    assert before["Interaction"] >= 3000
+    assert set(Client.objects.values_list("computed_segment", flat=True)) >= {"A", "B", "C"}
+    months = Interaction.objects.dates("occurred_at", "month")
+    assert len(months) >= 23  # every month of the last two years
+    typed = Interaction.objects.filter(reason__isnull=False).count()
+    assert typed / before["Interaction"] > 0.85
+    assert Installment.objects.filter(
+        paid_on__isnull=True, due_on__lt=timezone.localdate() - timedelta(days=7)
+    ).exists()
+    assert Survey.objects.filter(kind="nps", score__gte=9).exists()
+    assert Survey.objects.filter(kind="nps", score__lte=6).exists()
+    assert Case.objects.filter(kind="rescue").exists()
     # Refunds (REF-3, REF-6): every resting state of the process; the
     # frequent-refund client waits for the director; socio has one to approve.
     resting = set(RefundRequest.Status.values) - {"proposal", "approved"}
@@ -49,6 +73,17 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent():
     assert SlaEvent.objects.filter(kind="breach").exists()
     assert Interaction.objects.filter(reason__isnull=True).exists()
     assert Escalation.objects.filter(source="manual").exists()
+    # The director's dashboard has a figure for the current month, and a
+    # year-on-year growth (KPI-1, 2, 4, 5, 7; TYP-3), read from the roll-up.
+    assert KpiRollupState.objects.exists()
+    today = timezone.localdate()
+    # (In a month's first day, the month has hardly begun: read the last one.)
+    month = today if today.day > 1 else today - timedelta(days=1)
+    dashboard = director_dashboard(month=month)
+    figures = {row.figure.key: row.value for row in dashboard.summary}
+    for key in ("sold", "received", "csat", "nps", "fr_compliance", "typing"):
+        assert figures[key] is not None, key
+    assert dashboard.growth is not None
 
 
 def test_no_model_change_lacks_a_migration():

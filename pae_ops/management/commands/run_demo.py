@@ -7,6 +7,7 @@ prints the demo logins, then starts ``runserver``, ``celery worker`` and
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -28,8 +29,10 @@ class Command(BaseCommand):
         call_command("install_beat_schedule")
         call_command("seed_demo")
         python = sys.executable
+        addrport = options["addrport"]
+        env = _demo_environment(os.environ, addrport)
         commands = {
-            "web": [python, "manage.py", "runserver", options["addrport"], "--noreload"],
+            "web": [python, "manage.py", "runserver", addrport, "--noreload"],
             "worker": [
                 python, "-m", "celery", "-A", "pae_ops", "worker",
                 "--loglevel=INFO", "--concurrency=1", "--pool=solo",
@@ -40,14 +43,15 @@ class Command(BaseCommand):
             ],
         }  # fmt: skip
         self.stdout.write(
-            self.style.SUCCESS(
-                f"\nPAE Ops demo on http://{options['addrport']}/ (Ctrl-C stops everything)\n"
-            )
+            self.style.SUCCESS(f"\nPAE Ops demo on http://{addrport}/ (Ctrl-C stops everything)\n")
         )
         # Print the logins before the children's logs start interleaving.
         self.stdout.flush()
         sys.stdout.flush()
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        processes = {
+            name: subprocess.Popen(cmd, env=env)  # noqa: S603 (our own commands)
+            for name, cmd in commands.items()
+        }
 
         def stop(*_args):
             for process in processes.values():
@@ -70,3 +74,21 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping the web server, worker and beat…")
         finally:
             stop()
+
+
+def _demo_environment(environ, addrport: str) -> dict[str, str]:
+    """The children's environment: the demo runs like the portal users get.
+
+    ``DEBUG`` off (the portal's own error pages; whitenoise serves the static
+    files), no persistent database connections (``runserver`` opens a thread
+    per request, and kept connections would pile up), and links in emails
+    built from the address the demo serves on. Values set by the caller win.
+    """
+    env = dict(environ)
+    env.setdefault("DEBUG", "false")
+    env.setdefault("DB_CONN_MAX_AGE", "0")
+    host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
+    if host.startswith("0.0.0.0:"):
+        host = "127.0.0.1:" + host.split(":", 1)[1]
+    env.setdefault("PORTAL_BASE_URL", f"http://{host}")
+    return env

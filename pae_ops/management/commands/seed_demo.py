@@ -62,6 +62,11 @@ class Command(BaseCommand):
             from partners.demo import seed_partners
 
             seed_partners(self.stdout)
+            # Two years of a team's work (the scale generator, small): ~300
+            # clients, purchases and plans, cases and interactions, surveys.
+            from kpis.demo_history import seed_history
+
+            seed_history(self.stdout)
             # Clients of every segment, both kinds of plan, an overdue installment, credit.
             from clients.demo import seed_clients
 
@@ -80,6 +85,14 @@ class Command(BaseCommand):
             from refunds.demo import seed_refunds
 
             seed_refunds(self.stdout)
+            # Segments from what the history says, then the KPI roll-up, so
+            # that the first dashboard reads summaries, not every row.
+            from clients.services import recompute_all_segments
+
+            recompute_all_segments()
+        from kpis.services import refresh_kpi_rollups
+
+        refresh_kpi_rollups()
         self.stdout.write(self.style.SUCCESS(f"Demo data: {created} users created."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
