@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from cases.models import Case
 from clients import services as client_services
 from clients.models import Client, CreditEntry, PaymentPlan, Purchase, Segment
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.selectors import get_team_leader
 from pae_ops.services import Message, notify_each
@@ -147,14 +147,14 @@ def approver_role(actor: AbstractBaseUser, request: RefundRequest) -> str:
             raise PermissionDenied
         if RefundApproval.Role.PARTNER in open_roles:
             return RefundApproval.Role.PARTNER
-        raise PermissionDenied
+        raise ActRefused(_("This request does not await your partner's approval."), rule="ROLE-1")
     for role, group in (
         (RefundApproval.Role.DIRECTOR, Role.DIRECTOR),
         (RefundApproval.Role.LEADER, Role.LEADER),
     ):
         if role in open_roles and has_role(actor, group):
             return role
-    raise PermissionDenied
+    raise ActRefused(_("This request does not await an approval in your role."), rule="ROLE-1")
 
 
 # Open and diagnose ---------------------------------------------------------
@@ -482,13 +482,15 @@ def _decide(
 ) -> RefundRequest:
     # Lock first so that two approvers clicking at once are serialised (REF-9).
     request = _lock(request_id)
+    # ROLE-2 refuses the person, whatever the request's state: 403 with the
+    # message (ActRefused), before the state checks.
+    if actor.pk == request.opened_by_id or actor.pk == request.proposed_by_id:
+        raise ActRefused(_("You cannot decide a request you opened or proposed."), rule="ROLE-2")
+    if request.approvals.filter(approver=actor).exists():
+        raise ActRefused(_("You already decided this request."), rule="ROLE-2")
     if request.status != RefundRequest.Status.AWAITING_APPROVAL:
         raise DomainError(_("This request is not awaiting approval."), rule="REF-9")
-    if actor.pk == request.opened_by_id or actor.pk == request.proposed_by_id:
-        raise DomainError(_("You cannot decide a request you opened or proposed."), rule="ROLE-2")
     role = approver_role(actor, request)
-    if request.approvals.filter(approver=actor).exists():
-        raise DomainError(_("You already decided this request."), rule="ROLE-2")
     try:
         # Backed by unique constraints on (request, role) and (request, approver).
         with transaction.atomic():

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -34,7 +33,7 @@ from cases.services._common import (
 from cases.services.rescue import clean_rescue_outcome, default_rescue_area
 from clients.models import Client, Segment
 from pae_ops.business_hours import CalendarSpec
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.selectors import get_team_leader
 
@@ -167,7 +166,8 @@ def open_case(
             User.objects.get(pk=assignee_id) if assignee_id else client.assigned_agent or actor
         )
     elif assignee_id and assignee_id != actor.pk:
-        raise PermissionDenied  # an agent cannot give work to someone else
+        # An agent cannot give work to someone else.
+        raise ActRefused(_("An agent opens cases for themselves only."), rule="ROLE-1")
     else:
         assignee = actor
     _ensure_assignable(assignee)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clients import services as client_services
 from clients.models import Client, CreditEntry, PaymentPlan, Purchase
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.models import Notification
 from refunds import services
 from refunds.models import RefundApproval, RefundOffer, RefundRequest
@@ -447,7 +447,7 @@ def test_the_requester_cannot_approve(world):
         proposal=RefundRequest.Proposal.PARTIAL_REFUND,
         amount=D("10.00"),
     )
-    with pytest.raises(DomainError) as excinfo:
+    with pytest.raises(ActRefused) as excinfo:
         services.approve_refund_request(actor=world.leader, request_id=request.pk)
     assert excinfo.value.rule == "ROLE-2"
     assert not RefundApproval.objects.exists()
@@ -462,7 +462,7 @@ def test_one_person_gives_one_approval_per_request(world):
     request = world.awaiting_partial(purchase, "100.00")
     leader = type(world.leader).objects.get(pk=world.leader.pk)  # fresh role cache
     services.approve_refund_request(actor=leader, request_id=request.pk)
-    with pytest.raises(DomainError) as excinfo:
+    with pytest.raises(ActRefused) as excinfo:
         services.approve_refund_request(actor=leader, request_id=request.pk)
     assert excinfo.value.rule == "ROLE-2"
     assert request.approvals.count() == 1
