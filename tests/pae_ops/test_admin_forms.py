@@ -90,14 +90,14 @@ def _snapshot(model) -> list:
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
-@pytest.mark.parametrize("page", ["add", "change"])
+@pytest.mark.parametrize("view", ["add", "change"])
 @pytest.mark.parametrize("target", list(TARGETS))
-def test_an_unknown_id_in_an_autocomplete_field_is_a_form_error(admin_client, target, page, bad):
+def test_an_unknown_id_in_an_autocomplete_field_is_a_form_error(admin_client, target, view, bad):
     """A 200 with the field's error, never a 500, and nothing saved."""
     # given
     url_name, model, make, field, prefix = TARGETS[target]
-    obj = make() if page == "change" else None
-    url = reverse(f"admin:{url_name}_{page}", args=[obj.pk] if obj else [])
+    obj = make() if view == "change" else None
+    url = reverse(f"admin:{url_name}_{view}", args=[obj.pk] if obj else [])
     name = f"{prefix}-0-{field}" if prefix else field
     edits = {name: bad}
     if prefix:
