@@ -28,7 +28,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # clients never imports cases: the signal is registered from here.
-        from clients.segmentation import PROMOTER_SIGNALS
+        from cases.services.lifecycle import watch_open_cases_of
+        from clients.segmentation import BECAME_A_HOOKS, PROMOTER_SIGNALS
 
         if nps_promoter not in PROMOTER_SIGNALS:
             PROMOTER_SIGNALS.append(nps_promoter)
+        # SEG-7: a client who becomes A gets their leader on their open cases.
+        if watch_open_cases_of not in BECAME_A_HOOKS:
+            BECAME_A_HOOKS.append(watch_open_cases_of)

@@ -26,7 +26,8 @@ from cases.views import WORKERS, _safe_next
 from clients.models import Product
 from clients.selectors import access_client
 from pae_ops.errors import DomainError
-from pae_ops.roles import Role, role_required
+from pae_ops.roles import Role, has_role, role_required
+from pae_ops.selectors import chosen_leader, list_leaders
 
 PAGE_SIZE = 25
 
@@ -40,11 +41,16 @@ def _week_from(request: HttpRequest) -> date | None:
 
 
 @require_GET
-@role_required(Role.LEADER)
+@role_required(Role.LEADER, Role.DIRECTOR)
 def feedback_review(request: HttpRequest) -> HttpResponse:
     """The team's survey answers: not reviewed first, then detractors and 0–2
-    stars; a note marks each reviewed. Default: last week and this week so far."""
+    stars; a note marks each reviewed. Default: last week and this week so far.
+    A director reads every team's answers (or one team's, ``?leader=``)
+    without the review forms: reviewing is the team leader's act (COM-3)."""
     now = timezone.now()
+    can_review = has_role(request.user, Role.LEADER)
+    leaders = [] if can_review else list(list_leaders())
+    leader = request.user if can_review else chosen_leader(leaders, request.GET.get("leader", ""))
     week = _week_from(request)
     if week is not None:
         start = selectors.week_start(week)
@@ -52,7 +58,7 @@ def feedback_review(request: HttpRequest) -> HttpResponse:
     else:
         start, _end = selectors.previous_week_bounds(now)
         end = None
-    answers = selectors.list_feedback_answers(leader=request.user, start=start, end=end)
+    answers = selectors.list_feedback_answers(leader=leader, start=start, end=end)
     page = Paginator(answers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -70,6 +76,9 @@ def feedback_review(request: HttpRequest) -> HttpResponse:
             "query_string": query.urlencode(),
             "note_form": ReviewNoteForm(),
             "return_to": request.get_full_path(),
+            "can_review": can_review,
+            "leaders": leaders,
+            "leader": leader,
         },
     )
 
@@ -97,10 +106,19 @@ def feedback_review_mark(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@role_required(Role.LEADER)
+@role_required(Role.LEADER, Role.DIRECTOR)
 def notice_list(request: HttpRequest) -> HttpResponse:
+    """The change notices; leaders schedule and cancel them, a director reads."""
     page = Paginator(selectors.list_change_notices(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/notice_list.html", {"page_obj": page, "query_string": ""})
+    return render(
+        request,
+        "cases/notice_list.html",
+        {
+            "page_obj": page,
+            "query_string": "",
+            "can_schedule": has_role(request.user, Role.LEADER),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

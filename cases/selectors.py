@@ -175,17 +175,13 @@ def list_untyped_interactions(user: AbstractBaseUser) -> QuerySet[Interaction]:
     )
 
 
-def list_no_follow_up_cases(*, assignee_ids: Iterable[int], now: datetime) -> QuerySet[Case]:
-    """Open cases of these assignees with no logged activity for 2 business days (SLA-5)."""
-    return (
-        Case.objects.filter(
-            assignee_id__in=list(assignee_ids),
-            status__in=Case.OPEN_STATUSES,
-            follow_up_due_at__lte=now,
-        )
-        .select_related("client", "assignee")
-        .order_by("last_activity_at", "pk")
-    )
+def list_no_follow_up_cases(*, assignee_ids: Iterable[int] | None, now: datetime) -> QuerySet[Case]:
+    """Open cases of these assignees (None: everyone's) with no logged
+    activity for 2 business days (SLA-5)."""
+    queryset = Case.objects.filter(status__in=Case.OPEN_STATUSES, follow_up_due_at__lte=now)
+    if assignee_ids is not None:
+        queryset = queryset.filter(assignee_id__in=list(assignee_ids))
+    return queryset.select_related("client", "assignee").order_by("last_activity_at", "pk")
 
 
 def team_member_ids(leader: AbstractBaseUser) -> list[int]:
@@ -194,6 +190,16 @@ def team_member_ids(leader: AbstractBaseUser) -> list[int]:
         "pk", flat=True
     )
     return [leader.pk, *members]
+
+
+def list_case_workers() -> QuerySet:
+    """Everyone who works cases (active agents and leaders): the director's
+    board reads all of them."""
+    return (
+        User.objects.filter(groups__name__in=[Role.AGENT.value, Role.LEADER.value], is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
 
 
 def list_assignable_users(leader: AbstractBaseUser) -> QuerySet:
@@ -206,15 +212,19 @@ def list_assignable_users(leader: AbstractBaseUser) -> QuerySet:
 
 
 def list_board_cases(
-    *, assignee_ids: Iterable[int], now: datetime, filters: BoardFilter | None = None
+    *, assignee_ids: Iterable[int] | None, now: datetime, filters: BoardFilter | None = None
 ) -> QuerySet[Case]:
-    """The team's cases for the leader's board: breached, then at risk, then
-    the rest, nearest deadline first. Open cases unless a status is chosen.
+    """The team's cases for the leader's board (``assignee_ids`` None: every
+    case, the director's board): breached, then at risk, then the rest,
+    nearest deadline first. Open cases unless a status is chosen.
 
     ``filters`` is a bound :class:`cases.filters.BoardFilter`; values that do
     not validate are ignored, like django-filter's own ``qs``.
     """
-    queryset = _with_sla_rank(Case.objects.filter(assignee_id__in=list(assignee_ids)), now)
+    queryset = Case.objects.all()
+    if assignee_ids is not None:
+        queryset = queryset.filter(assignee_id__in=list(assignee_ids))
+    queryset = _with_sla_rank(queryset, now)
     status = ""
     if filters is not None and filters.is_bound:
         filters.is_valid()  # fills cleaned_data with the values that validate
@@ -417,13 +427,14 @@ def previous_week_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def list_feedback_answers(
-    *, leader: AbstractBaseUser, start: datetime, end: datetime | None = None
+    *, leader: AbstractBaseUser | None, start: datetime, end: datetime | None = None
 ) -> QuerySet[Survey]:
-    """The team's answers in ``[start, end)`` for the review page: not yet
-    reviewed first, then detractors and 0–2 stars, then the lowest scores."""
-    queryset = Survey.objects.filter(
-        team_surveys_q(leader), status=Survey.Status.ANSWERED, answered_at__gte=start
-    )
+    """The team's answers (``leader`` None: every team's, what the director
+    reads) in ``[start, end)`` for the review page: not yet reviewed first,
+    then detractors and 0–2 stars, then the lowest scores."""
+    queryset = Survey.objects.filter(status=Survey.Status.ANSWERED, answered_at__gte=start)
+    if leader is not None:
+        queryset = queryset.filter(team_surveys_q(leader))
     if end is not None:
         queryset = queryset.filter(answered_at__lt=end)
     return (

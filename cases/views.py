@@ -8,10 +8,12 @@ are the services' (ROLE-1 is checked here first, and again in the service).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +41,7 @@ from cases.models import Case, ResponseTemplate, Survey
 from clients.selectors import access_client
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, role_required
-from pae_ops.selectors import get_team_leader, list_notifications
+from pae_ops.selectors import chosen_leader, get_team_leader, list_leaders, list_notifications
 
 READERS = (Role.AGENT, Role.LEADER, Role.DIRECTOR)
 WORKERS = (Role.AGENT, Role.LEADER)
@@ -107,18 +109,45 @@ def my_work(request: HttpRequest) -> HttpResponse:
 # The leader's board -----------------------------------------------------------
 
 
-@require_GET
-@role_required(Role.LEADER)
-def board(request: HttpRequest) -> HttpResponse:
-    """The leader's team board: breached and at-risk cases first, filters, reassign."""
-    leader = request.user
-    now = timezone.now()
-    users = list(selectors.list_assignable_users(leader))
-    ids = [user.pk for user in users]
-    filterset = BoardFilter(
-        request.GET or None, users=selectors.list_assignable_users(leader), now=now
+@dataclass(frozen=True)
+class BoardScope:
+    people: QuerySet  # whose figures and cases the board shows
+    can_assign: bool
+    leaders: list  # what a director chooses a team from
+    leader: Any  # the team's leader, None for everyone's cases
+
+    @property
+    def every_case(self) -> bool:
+        return not self.can_assign and self.leader is None
+
+
+def _board_scope(request: HttpRequest) -> BoardScope:
+    """Whose cases the board shows: a leader's team and themselves (they may
+    reassign); for a director (who only reads, ROLE-1) one leader's team
+    when ``?leader=`` names one, else everyone's cases."""
+    user = request.user
+    if has_role(user, Role.LEADER):
+        return BoardScope(selectors.list_assignable_users(user), True, [], user)
+    leaders = list(list_leaders())
+    leader = chosen_leader(leaders, request.GET.get("leader", ""))
+    people = (
+        selectors.list_case_workers() if leader is None else selectors.list_assignable_users(leader)
     )
-    queryset = selectors.list_board_cases(assignee_ids=ids, now=now, filters=filterset)
+    return BoardScope(people, False, leaders, leader)
+
+
+@require_GET
+@role_required(Role.LEADER, Role.DIRECTOR)
+def board(request: HttpRequest) -> HttpResponse:
+    """The leader's team board: breached and at-risk cases first, filters,
+    reassign. The director reads it for one team or all, without acts."""
+    now = timezone.now()
+    scope = _board_scope(request)
+    users = list(scope.people)
+    ids = [user.pk for user in users]
+    assignee_ids = None if scope.every_case else ids
+    filterset = BoardFilter(request.GET or None, users=scope.people, now=now)
+    queryset = selectors.list_board_cases(assignee_ids=assignee_ids, now=now, filters=filterset)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     _attach_hours_left(page, now=now, spec=selectors.calendar_spec_or_none())
     start, end = selectors.month_bounds(timezone.localdate())
@@ -135,10 +164,11 @@ def board(request: HttpRequest) -> HttpResponse:
             "assign_users": users,
             "team_compliance": [(user, compliance[user.pk]) for user in users],
             "no_follow_up_count": selectors.list_no_follow_up_cases(
-                assignee_ids=ids, now=now
+                assignee_ids=assignee_ids, now=now
             ).count(),
             "month_start": start,
             "board_url": request.get_full_path(),
+            "scope": scope,
         },
     )
 

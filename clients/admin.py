@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ from clients.models import (
     Product,
     Purchase,
 )
+from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.errors import DomainError
 from partners.models import Partner, PartnerStatus, Stage
 from partners.services import ensure_partner_can_sell
@@ -59,7 +61,7 @@ class ClientImportForm(forms.Form):
 
 
 @admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
+class ClientAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "email",
@@ -145,8 +147,19 @@ class ProductAdminForm(forms.ModelForm):
             "is_active",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Active partners, and the product's own (it may have been paused
+        # since: the product can still be changed or switched off).
+        active = Q(stage=Stage.DIRECTORY, status=PartnerStatus.OPEN)
+        if self.instance.partner_id:
+            active |= Q(pk=self.instance.partner_id)
+        self.fields["partner"].queryset = Partner.objects.filter(active)
+
     def clean_partner(self):
         partner = self.cleaned_data["partner"]
+        if partner.pk == self.instance.partner_id:
+            return partner
         try:
             ensure_partner_can_sell(partner=partner)  # PAR-3
         except DomainError as exc:
@@ -162,12 +175,9 @@ class ProductAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "partner__brand_name", "partner__legal_name"]
     list_select_related = ["partner"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "partner":
-            kwargs["queryset"] = Partner.objects.filter(
-                stage=Stage.DIRECTORY, status=PartnerStatus.OPEN
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def save_model(self, request, obj, form, change):
+        # PAR-3 is the service's (and the database's); the form said it first.
+        services.save_product(actor=request.user, product=obj)
 
 
 class InstallmentInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -219,7 +229,7 @@ class OfferAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["client", "product", "offered_by"]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Attendance
     extra = 0
     autocomplete_fields = ["client"]

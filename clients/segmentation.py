@@ -52,6 +52,15 @@ ZERO = Value(Decimal("0.00"), output_field=MONEY)
 # Extra "promotes" signals (SEG-2), registered by apps to the right.
 PROMOTER_SIGNALS: list[Callable[[datetime], Q | Exists]] = []
 
+# SEG-7: what a client becoming A (the segment in force, however it changed:
+# nightly or per-client recomputation, a leader's override set or removed)
+# means for the rows of the apps to the right: their leader starts watching
+# the client's open cases (cases) and open refund requests (refunds). Each
+# hook takes the client ids and runs inside the change's transaction, set
+# based. Registered in those apps' ``AppConfig.ready()``, like
+# PROMOTER_SIGNALS: clients never imports them.
+BECAME_A_HOOKS: list[Callable[[list[int]], None]] = []
+
 
 def value_tier(net_paid: Decimal) -> str:
     """SEG-1: high >= 5,000.00; medium 500.00-4,999.99; low < 500.00."""

@@ -5,11 +5,13 @@ Rules: ROLE-1 (``access_*``), SEG-5, SEG-6, COM-5 (what the pages show).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, CharField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -25,6 +27,7 @@ from clients.models import (
     Segment,
 )
 from pae_ops.roles import Role, has_role
+from pae_ops.selectors import get_team_leader
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -98,6 +101,49 @@ def list_clients(*, filters: ClientFilter | None = None) -> QuerySet[Client]:
         filters.is_valid()  # fills cleaned_data with the values that validate
         queryset = filters.filter_queryset(queryset)
     return queryset
+
+
+# SEG-7: the client's leader ----------------------------------------------------
+
+
+def client_leader(client: Client) -> AbstractBaseUser | None:
+    """The client's leader: ``Client.leader`` when set, else the leader of the
+    assigned agent's team (``Profile.leader``); None without either.
+
+    The one meaning of "the client's leader" for SEG-7 (cases and refund
+    requests alike) and for who is asked to approve a client's request.
+    At most one query (none when ``Client.leader`` is set and selected).
+    """
+    if client.leader_id:
+        return client.leader
+    if client.assigned_agent_id:
+        return get_team_leader(client.assigned_agent)
+    return None
+
+
+def watching_leader(client: Client) -> AbstractBaseUser | None:
+    """SEG-7: the leader who watches the client's cases and refund requests:
+    the client's leader when the segment in force is A, else None."""
+    return client_leader(client) if client.segment == Segment.A else None
+
+
+def segment_a_q(prefix: str = "") -> Q:
+    """Clients whose segment in force (the override, else the computed one) is A."""
+    return Q(**{f"{prefix}segment_override": Segment.A}) | Q(
+        **{f"{prefix}segment_override": "", f"{prefix}computed_segment": Segment.A}
+    )
+
+
+def watching_leader_ids(client_ids: Iterable[int]) -> dict[int, int]:
+    """:func:`watching_leader` for many clients in one query: client id ->
+    leader id, for the A clients among ``client_ids`` that have a leader."""
+    rows = (
+        Client.objects.filter(segment_a_q(), pk__in=list(client_ids))
+        .annotate(watcher_id=Coalesce("leader_id", "assigned_agent__profile__leader_id"))
+        .filter(watcher_id__isnull=False)
+        .values_list("pk", "watcher_id")
+    )
+    return dict(rows)
 
 
 def _ensure_reader(actor: AbstractBaseUser | AnonymousUser | None) -> None:

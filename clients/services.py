@@ -34,10 +34,11 @@ from clients.models import (
     Purchase,
     Segment,
 )
-from clients.segmentation import compute_results
+from clients.segmentation import BECAME_A_HOOKS, compute_results
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, require_role
 from pae_ops.services import Message, notify_each
+from partners.models import Partner
 from partners.services import ensure_partner_can_sell, ensure_shared_language
 
 CENT = Decimal("0.01")
@@ -62,6 +63,33 @@ def _positive(value: Decimal | int | str, *, field: str) -> Decimal:
     if amount >= Decimal("10000000000"):
         raise DomainError(_("%(field)s is too large.") % {"field": field})
     return amount
+
+
+# Products ------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_product(*, actor: AbstractBaseUser, product: Product) -> Product:
+    """Create a product, or save changes to one (Django admin).
+
+    A new product, or one moved to another partner, needs an active partner
+    (in the directory, not paused); other changes stay possible after the
+    partner was paused. A trigger refuses the same in the database
+    (migration 0005). Rules: PAR-3, ROLE-1 (admins only).
+    Raises DomainError or PermissionDenied.
+    """
+    require_role(actor, Role.ADMIN)
+    previous = (
+        Product.objects.filter(pk=product.pk).values_list("partner_id", flat=True).first()
+        if product.pk
+        else None
+    )
+    if previous is None or previous != product.partner_id:
+        # Lock the partner: a pause at the same moment waits (PAR-3).
+        partner = Partner.objects.select_for_update().get(pk=product.partner_id)
+        ensure_partner_can_sell(partner=partner)
+    product.save()
+    return product
 
 
 # Purchases -----------------------------------------------------------------
@@ -698,9 +726,18 @@ def record_client_contact(
 # Segments ------------------------------------------------------------------
 
 
+def _became_a(client_ids: list[int]) -> None:
+    """SEG-7: tell the apps to the right which clients became A (their
+    leader watches the clients' open cases and refund requests)."""
+    if client_ids:
+        for hook in BECAME_A_HOOKS:
+            hook(client_ids)
+
+
 def _apply_results(pairs, *, reason_prefix: str, now: datetime, batch_size: int = 1000) -> int:
     changed: list[Client] = []
     count = 0
+    became_a: list[int] = []
     for client, result in pairs:
         if (
             client.computed_segment == result.segment
@@ -710,6 +747,8 @@ def _apply_results(pairs, *, reason_prefix: str, now: datetime, batch_size: int 
             and client.segment_computed_at is not None
         ):
             continue
+        if client.segment != Segment.A and (client.segment_override or result.segment) == Segment.A:
+            became_a.append(client.pk)
         client.computed_segment = result.segment
         client.value_tier = result.value
         client.engagement_tier = result.engagement
@@ -721,7 +760,10 @@ def _apply_results(pairs, *, reason_prefix: str, now: datetime, batch_size: int 
         if len(changed) >= batch_size:
             count += _flush(changed, reason_prefix)
             changed = []
+            _became_a(became_a)
+            became_a = []
     count += _flush(changed, reason_prefix)
+    _became_a(became_a)
     return count
 
 
@@ -778,6 +820,7 @@ def override_segment(
     if not reason:
         raise DomainError(_("Write the reason for the override."), rule="SEG-5")
     client = Client.objects.select_for_update().get(pk=client_id)
+    was_a = client.segment == Segment.A
     client.segment_override = segment
     client.override_reason = reason
     client.override_by = actor
@@ -792,6 +835,8 @@ def override_segment(
             "updated_at",
         ]
     )
+    if not was_a and client.segment == Segment.A:
+        _became_a([client.pk])  # SEG-7
     return client
 
 
@@ -800,6 +845,7 @@ def remove_segment_override(*, actor: AbstractBaseUser, client_id: int) -> Clien
     """Remove a leader's override; the computed segment applies again (SEG-5)."""
     require_role(actor, Role.LEADER)
     client = Client.objects.select_for_update().get(pk=client_id)
+    was_a = client.segment == Segment.A
     client.segment_override = ""
     client.override_reason = ""
     client.override_by = None
@@ -814,6 +860,8 @@ def remove_segment_override(*, actor: AbstractBaseUser, client_id: int) -> Clien
             "updated_at",
         ]
     )
+    if not was_a and client.segment == Segment.A:
+        _became_a([client.pk])  # SEG-7: the computed segment is A
     return client
 
 

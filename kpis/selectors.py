@@ -11,7 +11,7 @@ both give the same figures. Definitions: ``kpis.figures`` and docs/kpis.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -394,6 +394,15 @@ def team_agents(leader) -> QuerySet:
     return User.objects.filter(Q(profile__leader=leader), is_active=True).order_by(
         "first_name", "last_name", "username"
     )
+
+
+def scoped_to_team(filters: KpiFilters, team_ids: tuple[int, ...]) -> KpiFilters:
+    """``filters`` narrowed to a team: the agent asked for when they are in
+    it, else every member (none: no data). What a leader's dashboard counts
+    (RULES, KPIs; ROLE-1): each row by the agent of its agent dimension
+    (docs/kpis.md), so a row with no agent or another team's is left out."""
+    asked = tuple(pk for pk in filters.agent_ids or () if pk in team_ids)
+    return replace(filters, agent_ids=asked or team_ids)
 
 
 # The director's dashboard --------------------------------------------------------------

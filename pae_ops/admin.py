@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from pae_ops import services
+from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.models import (
     BusinessCalendar,
     Closure,
@@ -25,7 +26,7 @@ from pae_ops.models import (
 User = get_user_model()
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(SafeAutocompleteMixin, admin.StackedInline):
     model = Profile
     fk_name = "user"
     can_delete = False
@@ -52,7 +53,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(SimpleHistoryAdmin):
+class ProfileAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_display = ["user", "leader", "language"]
     list_filter = ["language", "leader"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]

@@ -40,8 +40,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # REF-5, REF-6: duplicated credits and refunds awaiting a leader.
     NavItem("refund-approvals", _("Approvals"), "refunds:leader-queue", frozenset({Role.LEADER})),
     NavItem("direction", _("Direction"), "direction", frozenset({Role.DIRECTOR})),
-    # KPI-1..KPI-8: the director's dashboard; each leader's team view.
-    NavItem("kpis", _("KPIs"), "kpis:dashboard", frozenset({Role.DIRECTOR})),
+    # KPI-1..KPI-8: the dashboard (a leader's counts their team); the team view.
+    NavItem("kpis", _("KPIs"), "kpis:dashboard", frozenset({Role.LEADER, Role.DIRECTOR})),
     NavItem("team-kpis", _("Team KPIs"), "kpis:team", frozenset({Role.LEADER, Role.DIRECTOR})),
     # REF-3, REF-8: frequent-refund and outside-terms requests.
     NavItem(

@@ -28,6 +28,45 @@ def list_team_members(leader: AbstractBaseUser) -> QuerySet:
     )
 
 
+def list_leaders() -> QuerySet:
+    """Every active leader, by name (what a director chooses a team by)."""
+    from pae_ops.roles import Role
+
+    return User.objects.filter(groups__name=Role.LEADER.value, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+@dataclass(frozen=True)
+class TeamMembers:
+    leader: AbstractBaseUser
+    members: list[AbstractBaseUser]
+
+
+def list_teams_with_members() -> list[TeamMembers]:
+    """Every leader with the members of their team, by name (two queries):
+    the director reads every team on the team page."""
+    leaders = list(list_leaders())
+    members = defaultdict(list)
+    for member in list_team_members_of([leader.pk for leader in leaders]):
+        members[member.profile.leader_id].append(member)
+    return [TeamMembers(leader, members[leader.pk]) for leader in leaders]
+
+
+def list_team_members_of(leader_ids: list[int]) -> QuerySet:
+    """The active members of these leaders' teams, with their profile."""
+    return (
+        User.objects.filter(profile__leader_id__in=leader_ids, is_active=True)
+        .select_related("profile")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def chosen_leader(leaders: list[AbstractBaseUser], value: str) -> AbstractBaseUser | None:
+    """The leader of ``leaders`` whose id is ``value`` (a ``?leader=`` query), or None."""
+    return next((leader for leader in leaders if str(leader.pk) == value), None)
+
+
 def get_team_leader(user: AbstractBaseUser) -> AbstractBaseUser | None:
     """The leader of ``user``'s team, or None when they have none."""
     return User.objects.filter(team_profiles__user=user).first() if user.is_authenticated else None

@@ -208,10 +208,19 @@ def _email_text(row: Notification) -> str:
 def mark_notifications_read(
     *, actor: AbstractBaseUser, notification_ids: Iterable[int] | None = None
 ) -> int:
-    """Mark the actor's own notifications read (all unread when no ids given)."""
+    """Mark the actor's own notifications read (all unread when no ids given).
+
+    Raises DomainError, and marks nothing, when an id is not one of the
+    actor's notifications (an empty list is such a case too: "all" is only
+    ever asked for with ``None``).
+    """
     rows = Notification.objects.filter(recipient=actor, read_at__isnull=True)
     if notification_ids is not None:
-        rows = rows.filter(pk__in=list(notification_ids))
+        ids = set(notification_ids)
+        own = Notification.objects.filter(recipient=actor, pk__in=ids).count()
+        if not ids or own != len(ids):
+            raise DomainError(_("That notification does not exist."))
+        rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
 
 

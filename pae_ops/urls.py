@@ -39,6 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "pae_ops.views.error_400"
 handler403 = "pae_ops.views.error_403"
 handler404 = "pae_ops.views.error_404"
 handler500 = "pae_ops.views.error_500"

@@ -13,17 +13,20 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
 from pae_ops import selectors, services
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.middleware import SESSION_KEY
-from pae_ops.roles import Role, primary_role, role_required
+from pae_ops.roles import Role, has_role, primary_role, role_required
 
 User = get_user_model()
+# Longer than a bigint: not an id of ours.
+MAX_ID_DIGITS = 18
 
 HOME_BY_ROLE = {
     Role.DIRECTOR: "direction",
@@ -43,14 +46,15 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(HOME_BY_ROLE[role])
 
 
-@role_required(Role.LEADER)
+@role_required(Role.LEADER, Role.DIRECTOR)
 def team(request: HttpRequest) -> HttpResponse:
-    """The leader's team: the members whose profile names them (the board links here)."""
-    return render(
-        request,
-        "pae_ops/team.html",
-        {"members": selectors.list_team_members(request.user)},
-    )
+    """The leader's team: the members whose profile names them (the board
+    links here). A director (not a leader) reads every team (RULES, Roles)."""
+    if has_role(request.user, Role.LEADER):
+        context = {"members": selectors.list_team_members(request.user), "teams": None}
+    else:
+        context = {"members": None, "teams": selectors.list_teams_with_members()}
+    return render(request, "pae_ops/team.html", context)
 
 
 @role_required(Role.DIRECTOR)
@@ -68,8 +72,20 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def notifications_mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()] or None
-    count = services.mark_notifications_read(actor=request.user, notification_ids=ids)
+    """Mark the given notifications read, or all of them when no id is sent.
+
+    An id that is not a number, or not one of the user's notifications,
+    answers 400 and marks nothing (never "all" by accident).
+    """
+    raw = request.POST.getlist("id")
+    if any(not value.isdigit() or len(value) > MAX_ID_DIGITS for value in raw):
+        return render_bad_request(request, _("That notification does not exist."))
+    try:
+        count = services.mark_notifications_read(
+            actor=request.user, notification_ids=[int(value) for value in raw] if raw else None
+        )
+    except DomainError as exc:
+        return render_bad_request(request, exc.message)
     if count:
         messages.success(request, _("Notifications marked as read."))
     return redirect("notifications")
@@ -131,8 +147,56 @@ def _broker_label(url: str) -> str:
     return f"{scheme}://{host}" if host else f"{scheme}://"
 
 
+def _back_url(request: HttpRequest) -> str:
+    """The page the user came from, when it is one of the portal's."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return ""
+
+
+def refusal_message(exception: Exception | None) -> str:
+    """What a refused act says (ROLE-1, ROLE-2): the message of an
+    ``ActRefused`` or of a ``PermissionDenied`` raised with one, already in
+    the user's language (services translate when they raise); "" otherwise."""
+    if isinstance(exception, ActRefused):
+        return str(exception.message)
+    if isinstance(exception, PermissionDenied) and exception.args:
+        first = exception.args[0]
+        if isinstance(first, str | Promise):
+            return str(first)
+    return ""
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    """403 with the refusal's message (ROLE-1). An htmx request would not
+    swap an error response, so it gets the message as a flash message and
+    ``HX-Refresh``: the page reloads and shows it."""
+    message = refusal_message(exception)
+    if getattr(request, "htmx", False):
+        messages.error(request, message or _("Your role does not allow this. Nothing was changed."))
+        response = HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request, "403.html", {"message": message, "back_url": _back_url(request)}, status=403
+    )
+
+
+def render_bad_request(request: HttpRequest, message: str | Promise = "") -> HttpResponse:
+    """400 with a clear message; for input no form can hold (a bad id)."""
+    return render(
+        request,
+        "400.html",
+        {"message": str(message), "back_url": _back_url(request)},
+        status=400,
+    )
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render_bad_request(request)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.errors import DomainError
 from partners import selectors, services
 from partners.forms import DocumentInput, StatusReasonForm
@@ -126,7 +127,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class VettingInterviewInline(admin.StackedInline):
+class VettingInterviewInline(SafeAutocompleteMixin, admin.StackedInline):
     model = VettingInterview
     extra = 0
     fields = ["held_on", "interviewer", "notes"]
@@ -215,7 +216,7 @@ class PartnerStageChangeInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(ReadOnlyHistoryAdmin):
+class PartnerAdmin(SafeAutocompleteMixin, ReadOnlyHistoryAdmin):
     list_display = [
         "brand_name",
         "legal_name",
@@ -429,7 +430,7 @@ class PartnerAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(PartnerContact)
-class PartnerContactAdmin(ReadOnlyHistoryAdmin):
+class PartnerContactAdmin(SafeAutocompleteMixin, ReadOnlyHistoryAdmin):
     list_display = ["name", "email", "partner", "approves_refunds", "user"]
     list_filter = ["approves_refunds", ("partner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "email", "partner__brand_name", "partner__legal_name"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -105,14 +105,25 @@ def _checklist_gaps(partner: Partner, stage: Stage) -> list[StageGap]:
     ]
 
 
-def list_directory_partners() -> QuerySet[Partner]:
-    """Active partners (PAR-3) for the directory, with what each page row shows."""
-    return (
+def list_directory_partners(*, with_documents: bool = False) -> QuerySet[Partner]:
+    """Active partners (PAR-3) for the directory, with what each page row
+    shows; ``with_documents``: their agreements that have a document (one
+    more query), for the roles that may download them."""
+    queryset = (
         Partner.objects.filter(stage=Stage.DIRECTORY, status=PartnerStatus.OPEN)
         .select_related("account_manager")
         .prefetch_related("languages", "services")
         .order_by("brand_name", "id")
     )
+    if with_documents:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "agreements",
+                queryset=Agreement.objects.exclude(document="").order_by("kind"),
+                to_attr="documents",
+            )
+        )
+    return queryset
 
 
 def partner_for_approver(user: AbstractBaseUser | None) -> Partner | None:

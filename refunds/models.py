@@ -138,6 +138,14 @@ class RefundRequest(TimeStampedModel):
     executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_note = models.TextField(_("closing note"), blank=True)
+    # SEG-7: the leader of an A client watches the request (set when it
+    # opens, or when the client becomes A while it is open).
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="watched_refund_requests",
+        verbose_name=_("watchers"),
+    )
 
     history = HistoricalRecords()
 

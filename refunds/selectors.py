@@ -149,6 +149,7 @@ def _detail_queryset() -> QuerySet[RefundRequest]:
         "exit_survey",
     ).prefetch_related(
         "client__languages",
+        "watchers",
         Prefetch("offers", queryset=RefundOffer.objects.select_related("offered_by")),
         Prefetch("approvals", queryset=RefundApproval.objects.select_related("approver")),
     )

@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cases.models import Case
 from clients import services as client_services
-from clients.models import Client, CreditEntry, PaymentPlan, Purchase, Segment
-from pae_ops.errors import DomainError
+from clients.models import CreditEntry, PaymentPlan, Purchase, Segment
+from clients.selectors import client_leader, watching_leader, watching_leader_ids
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.roles import Role, has_role, require_role
-from pae_ops.selectors import get_team_leader
 from pae_ops.services import Message, notify_each
 from partners.selectors import partner_for_approver
 from refunds.models import ExitSurvey, RefundApproval, RefundOffer, RefundRequest
@@ -78,24 +78,30 @@ def _ensure_worker_on(actor: AbstractBaseUser, request: RefundRequest) -> None:
     require_role(actor, *WORKERS)
 
 
-def _client_leader(client: Client) -> AbstractBaseUser | None:
-    if client.leader_id:
-        return client.leader
-    if client.assigned_agent_id:
-        return get_team_leader(client.assigned_agent)
-    return None
-
-
 def _url(request: RefundRequest) -> str:
     return reverse("refunds:request-detail", args=[request.pk])
 
 
 def _watchers(request: RefundRequest) -> list[AbstractBaseUser]:
-    """SEG-7: the client's leader watches every request of an A client."""
-    if request.client.segment == Segment.A:
-        leader = _client_leader(request.client)
-        return [leader] if leader else []
-    return []
+    """SEG-7: who watches the request (the A client's leader, stored when it
+    opened or when the client became A: ``watch_open_requests_of``)."""
+    return list(request.watchers.all())
+
+
+def watch_open_requests_of(client_ids: list[int]) -> None:
+    """SEG-7 for clients who just became A: their leader watches each of
+    their open refund requests from now on (set based, two queries).
+    Registered in ``clients.segmentation.BECAME_A_HOOKS``; runs in the
+    segment change's transaction."""
+    leaders = watching_leader_ids(client_ids)
+    through = RefundRequest.watchers.through
+    rows = [
+        through(refundrequest_id=request_id, user_id=leaders[client_id])
+        for request_id, client_id in RefundRequest.objects.filter(
+            client_id__in=list(leaders), status__in=RefundRequest.OPEN_STATUSES
+        ).values_list("pk", "client_id")
+    ]
+    through.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _notify(request: RefundRequest, people, kind: str, title) -> None:
@@ -147,14 +153,14 @@ def approver_role(actor: AbstractBaseUser, request: RefundRequest) -> str:
             raise PermissionDenied
         if RefundApproval.Role.PARTNER in open_roles:
             return RefundApproval.Role.PARTNER
-        raise PermissionDenied
+        raise ActRefused(_("This request does not await your partner's approval."), rule="ROLE-1")
     for role, group in (
         (RefundApproval.Role.DIRECTOR, Role.DIRECTOR),
         (RefundApproval.Role.LEADER, Role.LEADER),
     ):
         if role in open_roles and has_role(actor, group):
             return role
-    raise PermissionDenied
+    raise ActRefused(_("This request does not await an approval in your role."), rule="ROLE-1")
 
 
 # Open and diagnose ---------------------------------------------------------
@@ -205,6 +211,10 @@ def open_refund_request(
         frequent_refund=frequent,
         escalated_to_director=frequent,
     )
+    # SEG-7: the same rule as a case's (clients.selectors.watching_leader).
+    leader = watching_leader(purchase.client)
+    if leader is not None:
+        request.watchers.add(leader)
     _notify(
         request,
         _watchers(request),
@@ -456,7 +466,7 @@ def _notify_approvers(request: RefundRequest) -> None:
     needed = request.required_roles()
     people: list = []
     if RefundApproval.Role.LEADER in needed:
-        people.append(_client_leader(request.client))
+        people.append(client_leader(request.client))
     if RefundApproval.Role.PARTNER in needed:
         people += _partner_approvers(request)
     if RefundApproval.Role.DIRECTOR in needed:
@@ -482,13 +492,15 @@ def _decide(
 ) -> RefundRequest:
     # Lock first so that two approvers clicking at once are serialised (REF-9).
     request = _lock(request_id)
+    # ROLE-2 refuses the person, whatever the request's state: 403 with the
+    # message (ActRefused), before the state checks.
+    if actor.pk == request.opened_by_id or actor.pk == request.proposed_by_id:
+        raise ActRefused(_("You cannot decide a request you opened or proposed."), rule="ROLE-2")
+    if request.approvals.filter(approver=actor).exists():
+        raise ActRefused(_("You already decided this request."), rule="ROLE-2")
     if request.status != RefundRequest.Status.AWAITING_APPROVAL:
         raise DomainError(_("This request is not awaiting approval."), rule="REF-9")
-    if actor.pk == request.opened_by_id or actor.pk == request.proposed_by_id:
-        raise DomainError(_("You cannot decide a request you opened or proposed."), rule="ROLE-2")
     role = approver_role(actor, request)
-    if request.approvals.filter(approver=actor).exists():
-        raise DomainError(_("You already decided this request."), rule="ROLE-2")
     try:
         # Backed by unique constraints on (request, role) and (request, approver).
         with transaction.atomic():

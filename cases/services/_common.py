@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from cases.selectors import can_change_case
 from pae_ops.business_hours import CalendarSpec
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.models import BusinessCalendar
 from pae_ops.roles import Role, require_role
 from pae_ops.selectors import load_calendar_spec
@@ -43,7 +42,9 @@ def ensure_can_change(actor: AbstractBaseUser, case: Case) -> None:
     """Agents change only their own cases, leaders every case (ROLE-1)."""
     require_role(actor, *WORKERS)
     if not can_change_case(actor, case):
-        raise PermissionDenied
+        raise ActRefused(
+            _("Only the case's assignee or a leader can change this case."), rule="ROLE-1"
+        )
 
 
 def ensure_transition(case: Case, to: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from cases.services.lifecycle import create_case
 from cases.services.rescue import note_protocol_contact, record_client_answer
 from clients.models import Client
 from clients.services import record_client_contact
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.roles import Role, has_role, require_role
 
 SUMMARY_MAX = 5000
@@ -227,7 +226,9 @@ def type_interaction(
     # Lock: two people typing the same interaction at once.
     interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
     if interaction.handled_by_id != actor.pk and not has_role(actor, Role.LEADER):
-        raise PermissionDenied
+        raise ActRefused(
+            _("Only who handled the interaction, or a leader, can type it."), rule="ROLE-1"
+        )
     category, reason = _typing(category_id=category_id, reason_id=reason_id)
     if reason is None:
         raise DomainError(_("Choose a reason from the typing list."), rule="TYP-2")

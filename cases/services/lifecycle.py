@@ -12,7 +12,6 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -32,9 +31,10 @@ from cases.services._common import (
     notify_people,
 )
 from cases.services.rescue import clean_rescue_outcome, default_rescue_area
-from clients.models import Client, Segment
+from clients.models import Client
+from clients.selectors import watching_leader, watching_leader_ids
 from pae_ops.business_hours import CalendarSpec
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.selectors import get_team_leader
 
@@ -105,9 +105,10 @@ def create_case(
     )
     watchers = []
     # SEG-7: the leader of an A client watches every case of theirs.
-    if client.segment == Segment.A and client.leader_id:
-        case.watchers.add(client.leader_id)
-        watchers.append(client.leader)
+    leader = watching_leader(client)
+    if leader is not None:
+        case.watchers.add(leader)
+        watchers.append(leader)
     notify_people(
         case=case,
         people=[assignee],
@@ -167,7 +168,8 @@ def open_case(
             User.objects.get(pk=assignee_id) if assignee_id else client.assigned_agent or actor
         )
     elif assignee_id and assignee_id != actor.pk:
-        raise PermissionDenied  # an agent cannot give work to someone else
+        # An agent cannot give work to someone else.
+        raise ActRefused(_("An agent opens cases for themselves only."), rule="ROLE-1")
     else:
         assignee = actor
     _ensure_assignable(assignee)
@@ -181,6 +183,22 @@ def open_case(
         spec=calendar_spec(),
         sla=get_sla_settings(),
     )
+
+
+def watch_open_cases_of(client_ids: list[int]) -> None:
+    """SEG-7 for clients who just became A: their leader watches each of
+    their open cases from now on (set based, two queries; a watcher already
+    there stays once). Registered in ``clients.segmentation.BECAME_A_HOOKS``;
+    runs in the segment change's transaction."""
+    leaders = watching_leader_ids(client_ids)
+    through = Case.watchers.through
+    rows = [
+        through(case_id=case_id, user_id=leaders[client_id])
+        for case_id, client_id in Case.objects.filter(
+            client_id__in=list(leaders), status__in=Case.OPEN_STATUSES
+        ).values_list("pk", "client_id")
+    ]
+    through.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 @transaction.atomic

@@ -41,7 +41,8 @@ from cases.models import Case, Escalation, Interaction
 from cases.selectors import get_sla_settings
 from cases.services._common import calendar_spec, case_url
 from cases.services.rescue import OPEN, area_members, default_rescue_area
-from clients.models import Attendance, Client, Segment
+from clients.models import Attendance, Client
+from clients.selectors import watching_leader_ids
 from pae_ops.services import Message, notify_each
 
 User = get_user_model()
@@ -232,13 +233,14 @@ def _rescue_batch(*, now: datetime, after_pk: int, batch_size: int, spec, sla) -
     Case.objects.bulk_create(cases)
     Case.history.bulk_history_create(cases, default_date=now)
 
-    # SEG-7: the leader of an A client watches the case.
+    # SEG-7: the leader of an A client watches the case (one query).
     by_client = {client.pk: client for client in rows}
-    watcher_rows = []
-    for case in cases:
-        client = by_client[case.client_id]
-        if client.segment == Segment.A and client.leader_id:
-            watcher_rows.append(Case.watchers.through(case_id=case.pk, user_id=client.leader_id))
+    leaders = watching_leader_ids(by_client)
+    watcher_rows = [
+        Case.watchers.through(case_id=case.pk, user_id=leaders[case.client_id])
+        for case in cases
+        if case.client_id in leaders
+    ]
     Case.watchers.through.objects.bulk_create(watcher_rows, ignore_conflicts=True)
 
     ids = {case.assignee_id for case in cases if case.assignee_id}

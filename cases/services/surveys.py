@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,7 +28,7 @@ from cases.services.outbox import queue_client_email
 from cases.services.rescue import record_client_answer
 from clients.models import Client
 from clients.services import recompute_client_segment
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.roles import Role, require_role
 from pae_ops.services import Message, notify_each
 
@@ -290,7 +289,9 @@ def review_survey_answer(*, actor: AbstractBaseUser, survey_id: int, note: str) 
     # Lock: two leaders (or two tabs) reviewing the same answer at once.
     survey = Survey.objects.select_for_update().get(pk=survey_id)
     if not selectors.is_team_survey(actor, survey):
-        raise PermissionDenied
+        raise ActRefused(
+            _("Only the leader of the agent's team reviews this answer."), rule="ROLE-1"
+        )
     if survey.status != Survey.Status.ANSWERED:
         raise DomainError(_("Only an answered survey can be reviewed."), rule="COM-3")
     survey.reviewed_at = timezone.now()

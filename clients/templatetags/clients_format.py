@@ -19,3 +19,11 @@ def usd(value: Decimal | int | str | None) -> str:
         return f"{Decimal(value):,.2f}"
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def segment_strategies(segment: str) -> list:
+    """SEG-6: the strategy hints of a segment (``client.segment|segment_strategies``)."""
+    from clients.selectors import SEGMENT_STRATEGIES
+
+    return SEGMENT_STRATEGIES.get(segment, [])

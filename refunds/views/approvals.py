@@ -20,8 +20,11 @@ from pae_ops.roles import Role, has_role, role_required
 from partners.selectors import partner_for_approver
 from refunds import selectors, services
 from refunds.forms import DecisionForm
+from refunds.models import RefundApproval
 from refunds.views._roles import DECIDERS, QUEUE_PAGE_SIZE, Status
 from refunds.views.page import render_detail
+
+ApprovalRole = RefundApproval.Role
 
 # Approvals -------------------------------------------------------------------
 
@@ -84,12 +87,24 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
 # Queues ------------------------------------------------------------------------
 
 
+def _open_to(user, refund) -> bool:
+    """Whether a staff role of ``user`` has an approval still to give on
+    ``refund`` (from the prefetched approvals; the service checks again)."""
+    open_roles = refund.required_roles() - {a.role for a in refund.approvals.all()}
+    return (ApprovalRole.LEADER in open_roles and has_role(user, Role.LEADER)) or (
+        ApprovalRole.DIRECTOR in open_roles and has_role(user, Role.DIRECTOR)
+    )
+
+
 def _queue_page(request: HttpRequest, queryset, **context: Any) -> HttpResponse:
     page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     for refund in page.object_list:
         # ROLE-2 shown up front; the service refuses it anyway.
         refund.user_is_requester = request.user.pk in (refund.opened_by_id, refund.proposed_by_id)
         refund.user_decided = any(a.approver_id == request.user.pk for a in refund.approvals.all())
+        # A director reads the leaders' queue: forms only where her own
+        # approval is also needed (REF-3, REF-8).
+        refund.read_only = not _open_to(request.user, refund)
     return render(
         request,
         "refunds/queue.html",
@@ -98,9 +113,11 @@ def _queue_page(request: HttpRequest, queryset, **context: Any) -> HttpResponse:
 
 
 @require_GET
-@role_required(Role.LEADER)
+@role_required(Role.LEADER, Role.DIRECTOR)
 def leader_queue(request: HttpRequest) -> HttpResponse:
-    """Duplicated credits and partial or full refunds awaiting a leader (REF-5, REF-6)."""
+    """Duplicated credits and partial or full refunds awaiting a leader (REF-5,
+    REF-6). A director reads it (RULES, Roles); she decides only where her
+    approval is needed too."""
     return _queue_page(
         request,
         selectors.list_awaiting_leader(),

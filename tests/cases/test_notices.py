@@ -183,10 +183,11 @@ def test_the_leader_schedules_a_notice_from_the_form(client, team, clock):
 
 
 @pytest.mark.parametrize("role", ["agent", "director"])
-def test_the_notice_pages_are_for_leaders(client, role):
-    """RULES: ROLE-1"""
+def test_only_leaders_open_the_notice_form(client, role):
+    """RULES: ROLE-1. The director reads the list (RULES, Roles), agents don't."""
     client.force_login(UserFactory(**{role: True}))
-    assert client.get(reverse("cases:notices")).status_code == 403
+    expected = 200 if role == "director" else 403
+    assert client.get(reverse("cases:notices")).status_code == expected
     assert client.get(reverse("cases:notice-new")).status_code == 403
 
 

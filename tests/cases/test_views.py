@@ -65,7 +65,11 @@ def test_case_page_role_matrix(client, role):
 @pytest.mark.parametrize(
     ("url_name", "allowed"),
     [
-        ("cases:board", {Role.LEADER}),
+        # The director reads everything (RULES, Roles): the team pages too.
+        ("cases:board", {Role.LEADER, Role.DIRECTOR}),
+        ("cases:feedback-review", {Role.LEADER, Role.DIRECTOR}),
+        ("cases:notices", {Role.LEADER, Role.DIRECTOR}),
+        ("cases:notice-new", {Role.LEADER}),
         ("my-work", {Role.AGENT, Role.LEADER}),
     ],
 )
@@ -75,6 +79,96 @@ def test_list_pages_role_matrix(client, role, url_name, allowed):
     client.force_login(make_user(role))
     response = client.get(reverse(url_name))
     assert response.status_code == (200 if role in allowed else 403)
+
+
+def test_the_director_reads_every_teams_board_without_acts(client):
+    """RULES: ROLE-1. Every team's cases, or one team's; no reassign form."""
+    # given two teams with a case each
+    teams = []
+    for _index in range(2):
+        leader = UserFactory(leader=True)
+        agent = UserFactory(agent=True, profile__leader=leader)
+        teams.append((leader, recent_case(agent)))
+    unassigned = CaseFactory(client=ClientFactory(), assignee=None, opened_at=timezone.now())
+    client.force_login(make_user(Role.DIRECTOR))
+    # when / then: everyone's cases, read only
+    response = client.get(reverse("cases:board"))
+    page = response.content.decode()
+    assert set(response.context["page_obj"]) == {teams[0][1], teams[1][1], unassigned}
+    assert 'data-testid="reassign-form"' not in page
+    assert 'data-testid="board-read-only"' in page
+    # one team's
+    leader, case = teams[0]
+    response = client.get(reverse("cases:board"), {"leader": leader.pk})
+    assert list(response.context["page_obj"]) == [case]
+    assert 'data-testid="reassign-form"' not in response.content.decode()
+
+
+def test_the_director_board_query_count_does_not_grow_with_rows(
+    client, django_assert_max_num_queries
+):
+    """The director's board (every team) reads a fixed number of queries."""
+    leader = UserFactory(leader=True)
+    agents = [UserFactory(agent=True, profile__leader=leader) for _ in range(2)]
+    client.force_login(make_user(Role.DIRECTOR))
+    client.get(reverse("cases:board"))
+    counts = []
+    for size in (10, 40):
+        while Case.objects.count() < size:
+            recent_case(agents[Case.objects.count() % 2], hours_ago=Case.objects.count() * 5 + 1)
+        counts.append(_count(client, reverse("cases:board")))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(16):
+        client.get(reverse("cases:board"))
+
+
+def test_the_director_reads_the_feedback_and_the_notices_without_acts(client, team):
+    """RULES: ROLE-1, COM-3, COM-4. Every team's answers and every notice; no
+    review form, no schedule or cancel button (those acts stay 403)."""
+    from tests.cases.factories import ChangeNoticeFactory, SurveyFactory
+
+    survey = SurveyFactory(agent=team["agent"], answered=True, score=1, answered_at=timezone.now())
+    notice = ChangeNoticeFactory()
+    client.force_login(team["director"])
+    page = client.get(reverse("cases:feedback-review")).content.decode()
+    assert f'data-survey="{survey.pk}"' in page
+    assert 'data-testid="review-form"' not in page
+    page = client.get(reverse("cases:notices")).content.decode()
+    assert f'data-notice="{notice.pk}"' in page
+    assert 'data-testid="notice-new"' not in page
+    assert reverse("cases:notice-cancel", args=[notice.pk]) not in page
+    response = client.post(
+        reverse("cases:feedback-review-mark", args=[survey.pk]), {"note": "Visto"}
+    )
+    assert response.status_code == 403
+    assert client.post(reverse("cases:notice-cancel", args=[notice.pk])).status_code == 403
+
+
+def test_a_refused_act_answers_403_with_its_message(client):
+    """RULES: ROLE-1. The 403 page says why (in the user's language), and a
+    refused htmx request gets the message flashed and a page refresh."""
+    from django.utils import translation
+
+    owner, other = UserFactory(agent=True), UserFactory(agent=True)
+    case = recent_case(owner)
+    client.force_login(other)
+    url = reverse("cases:case-resolve", args=[case.pk])
+    with translation.override("es"):
+        expected = translation.gettext("Only the case's assignee or a leader can change this case.")
+    assert expected != "Only the case's assignee or a leader can change this case."
+
+    response = client.post(url)
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'data-testid="refusal-message"' in page
+    assert expected in page
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
+    assert response["HX-Refresh"] == "true"
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert expected in page  # the flashed message, shown after the refresh
+    assert Case.objects.get(pk=case.pk).status == Case.Status.NEW
 
 
 def test_a_partner_approver_sees_no_case(client):

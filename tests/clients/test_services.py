@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +16,7 @@ from clients.models import (
     Installment,
     Offer,
     PaymentPlan,
+    Product,
     Purchase,
     Segment,
     Tier,
@@ -23,7 +24,7 @@ from clients.models import (
 from clients.segmentation import engagement_tier, segment_for, value_tier
 from pae_ops.errors import DomainError
 from pae_ops.models import Notification
-from partners.models import Stage
+from partners.models import Partner, PartnerStatus, Stage
 from tests.clients.factories import (
     AttendanceFactory,
     ClientFactory,
@@ -281,7 +282,9 @@ def test_record_payment_keeps_net_paid_and_recomputes_the_segment(agent):
 
 def test_create_purchase_refuses_a_product_of_a_non_active_partner(agent):
     """RULES: PAR-3"""
-    product = ProductFactory(partner=PartnerFactory(stage=Stage.TRAINING))
+    product = ProductFactory()
+    # The partner went back to training after it was given the product.
+    Partner.objects.filter(pk=product.partner_id).update(stage=Stage.TRAINING)
     client = ClientFactory()
     with pytest.raises(DomainError) as excinfo:
         services.create_purchase(
@@ -289,6 +292,121 @@ def test_create_purchase_refuses_a_product_of_a_non_active_partner(agent):
         )
     assert excinfo.value.rule == "PAR-3"
     assert not Purchase.objects.exists()
+
+
+INACTIVE_PARTNERS = {
+    "training": {"stage": Stage.TRAINING},
+    "identified": {"stage": Stage.IDENTIFIED},
+    "paused": {
+        "stage": Stage.DIRECTORY,
+        "status": PartnerStatus.PAUSED,
+        "status_reason": "Auditoría",
+    },
+    "rejected": {
+        "stage": Stage.VETTING,
+        "status": PartnerStatus.REJECTED,
+        "status_reason": "No pasó",
+    },
+}
+
+
+def _product(partner, **kwargs) -> Product:
+    return Product(
+        name="Programa nuevo",
+        kind=Product.Kind.PROGRAMME,
+        list_price=D("900.00"),
+        partner=partner,
+        delivery_period_days=90,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("state", list(INACTIVE_PARTNERS))
+def test_save_product_refuses_a_partner_that_is_not_active(admin_user, state):
+    """RULES: PAR-3. A product only for a partner in the directory, not paused."""
+    partner = PartnerFactory(**INACTIVE_PARTNERS[state])
+    with pytest.raises(DomainError) as excinfo:
+        services.save_product(actor=admin_user, product=_product(partner))
+    assert excinfo.value.rule == "PAR-3"
+    assert not Product.objects.exists()
+
+
+def test_save_product_refuses_moving_a_product_to_a_partner_that_is_not_active(admin_user):
+    """RULES: PAR-3"""
+    product = ProductFactory()
+    product.partner = PartnerFactory(stage=Stage.LEGAL)
+    with pytest.raises(DomainError) as excinfo:
+        services.save_product(actor=admin_user, product=product)
+    assert excinfo.value.rule == "PAR-3"
+    assert Product.objects.get(pk=product.pk).partner_id != product.partner_id
+
+
+def test_save_product_keeps_a_paused_partners_product_editable(admin_user):
+    """RULES: PAR-3. Switching off (or repricing) the product of a partner
+    paused since is allowed: only giving products is refused."""
+    product = ProductFactory()
+    Partner.objects.filter(pk=product.partner_id).update(
+        status=PartnerStatus.PAUSED, status_reason="Auditoría"
+    )
+    product.is_active = False
+    services.save_product(actor=admin_user, product=product)
+    assert Product.objects.get(pk=product.pk).is_active is False
+
+
+def test_save_product_creates_one_for_an_active_partner_and_is_for_admins(admin_user, agent):
+    """RULES: PAR-3, ROLE-1"""
+    partner = ActivePartnerFactory()
+    with pytest.raises(PermissionDenied):
+        services.save_product(actor=agent, product=_product(partner))
+    product = services.save_product(actor=admin_user, product=_product(partner))
+    assert Product.objects.get().pk == product.pk
+
+
+@pytest.mark.parametrize("state", ["training", "paused"])
+def test_the_database_refuses_a_product_of_a_partner_that_is_not_active(state):
+    """RULES: PAR-3. Whatever writes the row (not the service): the trigger."""
+    partner = PartnerFactory(**INACTIVE_PARTNERS[state])
+    with pytest.raises(IntegrityError, match="PAR-3"), transaction.atomic():
+        _product(partner).save()
+    assert not Product.objects.exists()
+
+
+def test_the_database_refuses_moving_a_product_to_a_partner_that_is_not_active():
+    """RULES: PAR-3"""
+    product = ProductFactory()
+    other = PartnerFactory(stage=Stage.OPERATIONAL)
+    with pytest.raises(IntegrityError, match="PAR-3"), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(partner=other)
+    # any other change of the product stays possible once its partner is paused
+    Partner.objects.filter(pk=product.partner_id).update(
+        status=PartnerStatus.PAUSED, status_reason="Auditoría"
+    )
+    Product.objects.filter(pk=product.pk).update(list_price=D("1.00"))
+    assert Product.objects.get(pk=product.pk).list_price == D("1.00")
+
+
+def test_the_product_admin_shows_par3_and_saves_through_the_service(admin_client):
+    """RULES: PAR-3. A partner still onboarding is refused on the form."""
+    from django.urls import reverse
+
+    onboarding, active = PartnerFactory(stage=Stage.TRAINING), ActivePartnerFactory()
+    url = reverse("admin:clients_product_add")
+    data = {
+        "name": "Programa nuevo",
+        "kind": Product.Kind.PROGRAMME,
+        "list_price": "900.00",
+        "delivery_period_days": "90",
+        "guarantee_period_days": "30",
+        "refund_window_days": "30",
+        "is_active": "on",
+    }
+    response = admin_client.post(url, {**data, "partner": onboarding.pk})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["partner"]
+    assert not Product.objects.exists()
+    response = admin_client.post(url, {**data, "partner": active.pk})
+    assert response.status_code == 302
+    assert Product.objects.get().partner == active
 
 
 def test_service_start_needs_a_bilingual_resource_without_a_shared_language(agent):

@@ -287,6 +287,71 @@ def test_every_page_about_a_client_shows_languages_and_accessibility_needs(clien
     assert 'data-testid="client-accessibility"' in detail
 
 
+def _screens_about(target):
+    """Every page about one client (COM-5, SEG-6), and the refund request's."""
+    from tests.cases.factories import CaseFactory
+    from tests.refunds.factories import RefundRequestFactory
+
+    purchase = make_purchase(client=target)
+    case = CaseFactory(client=target, opened_at=timezone.now())
+    refund = RefundRequestFactory(purchase=purchase, awaiting_partial=True)
+    urls = [
+        reverse("clients:detail", args=[target.pk]),
+        reverse("clients:purchase", args=[purchase.pk]),
+        reverse("cases:detail", args=[case.pk]),
+        reverse("cases:interaction-log", args=[target.pk]),
+        reverse("cases:client-timeline", args=[target.pk]),
+        reverse("refunds:request-new", args=[purchase.pk]),
+        reverse("refunds:request-detail", args=[refund.pk]),
+    ]
+    return urls, refund
+
+
+def test_every_screen_about_a_client_shows_needs_languages_and_strategy(client):
+    """RULES: COM-5, SEG-6. The 360 page, the purchase, the case, the
+    interaction form, the timeline and the refund pages show one shared
+    block: languages, accessibility needs, the segment in force and its
+    strategy (the leader's override wins)."""
+    # given: computed C, overridden to A by a leader
+    target = ClientFactory(
+        computed_segment=Segment.C,
+        languages=["es", "en"],
+        accessibility_needs="Requiere subtítulos (ADA)",
+    )
+    services.override_segment(
+        actor=make_user(Role.LEADER), client_id=target.pk, segment="A", reason="VIP"
+    )
+    urls, _refund = _screens_about(target)
+    client.force_login(make_user(Role.LEADER))
+    with translation.override("es"):
+        names = [str(language) for language in target.languages.all()]
+        hints = [str(hint) for hint in SEGMENT_STRATEGIES["A"]]
+        others = [str(hint) for hint in SEGMENT_STRATEGIES["C"]]
+    # when / then
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert page.count('data-testid="client-context"') == 1, url
+        assert "Requiere subtítulos (ADA)" in page, url
+        for name in names:
+            assert name in page, url
+        assert 'data-testid="strategy" data-segment="A"' in page, url
+        for hint in hints:
+            assert hint in page, url
+        for hint in others:
+            assert hint not in page, url
+
+
+def test_the_partner_approver_sees_the_needs_but_not_the_internal_strategy(client):
+    """RULES: COM-5, SEG-6, REF-6. The segment badge and the client's needs,
+    not our playbook's hints."""
+    target = ClientFactory(languages=["en"], accessibility_needs="Lector de pantalla")
+    _urls, refund = _screens_about(target)
+    client.force_login(PartnerApproverFactory(partner=refund.purchase.product.partner))
+    page = client.get(reverse("refunds:request-detail", args=[refund.pk])).content.decode()
+    assert "Lector de pantalla" in page
+    assert 'data-testid="strategy"' not in page
+
+
 def test_client_page_shows_credit_purchases_and_installment_states(client):
     # given
     target = ClientFactory(credit_balance=D("1250.00"))

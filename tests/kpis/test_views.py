@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Survey
-from clients.models import Offer
+from clients.models import Offer, Purchase
 from kpis.services import refresh_kpi_rollups
 from pae_ops.roles import Role
 from tests.clients.factories import ClientFactory
@@ -56,10 +58,11 @@ def populate(size: int, *, today: date) -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_dashboard_and_its_exports_answer_only_to_directors(client, role):
-    """RULES: ROLE-1. Agents, leaders, admins and partner approvers get 403."""
+def test_dashboard_and_its_exports_answer_to_directors_and_leaders(client, role):
+    """RULES: ROLE-1. Leaders get their team's (RULES, KPIs); agents, admins
+    and partner approvers get 403."""
     client.force_login(make_user(role))
-    expected = 200 if role == Role.DIRECTOR else 403
+    expected = 200 if role in (Role.DIRECTOR, Role.LEADER) else 403
     assert client.get(DASHBOARD).status_code == expected
     for url in EXPORTS:
         assert client.get(url).status_code == expected
@@ -88,6 +91,109 @@ def test_a_leader_cannot_open_another_leaders_team(client):
     page = client.get(TEAM, {"leader": other.pk}).content.decode()
     assert "Zacarías" in page
     assert theirs.pk
+
+
+def _last_month_day() -> date:
+    """The 15th of last month: whole past days, whatever the time of the run."""
+    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=15)
+
+
+def _two_teams(day: date):
+    """Two leaders with an agent each. Each agent's client buys, pays, takes
+    an upsell offer (accepted for the first team, declined for the second),
+    has a case, a typed interaction and a CSAT answer on ``day``; a client
+    without an agent buys too."""
+    teams = []
+    for index, (price, outcome) in enumerate(
+        (("1000.00", Offer.Outcome.ACCEPTED), ("300.00", Offer.Outcome.DECLINED))
+    ):
+        leader = UserFactory(leader=True)
+        agent = UserFactory(agent=True, first_name=f"Agente{index}", profile__leader=leader)
+        client_ = ClientFactory(assigned_agent=agent, computed_segment="B")
+        sale = build.purchase(on=day, client=client_, price=price)
+        build.pay(sale, on=day, amount=price)
+        build.offer(outcome=outcome, decided=build.at(day, 9), client=client_)
+        build.case(opened=build.at(day, 8), client=client_, assignee=agent)
+        build.interaction(when=build.at(day, 10), agent=agent, client=client_, typed=True)
+        build.answer(kind=Survey.Kind.CSAT, score=5, when=build.at(day, 11), client=client_)
+        teams.append((leader, agent))
+    build.purchase(on=day, client=ClientFactory(assigned_agent=None), price="7000.00")
+    return teams
+
+
+def _summary(response) -> dict:
+    return {row.figure.key: row.value for row in response.context["data"].summary}
+
+
+def _sold_by(**lookup) -> Decimal:
+    return Purchase.objects.filter(**lookup).aggregate(total=Sum("price"))["total"]
+
+
+def test_a_leaders_dashboard_counts_only_their_team(client):
+    """RULES: ROLE-1, KPI-1, KPI-3. Every figure of the leader's dashboard and
+    export counts their team's agents only (by each row's agent); the agent
+    filter offers the team; another team's agent in the URL is ignored."""
+    # given
+    day = _last_month_day()
+    month = {"month": day.strftime("%Y-%m")}
+    (leader, agent), (_other_leader, other_agent) = _two_teams(day)
+    refresh_kpi_rollups()
+    # when
+    client.force_login(leader)
+    response = client.get(DASHBOARD, month)
+    # then
+    page = response.content.decode()
+    assert 'data-testid="team-scope-note"' in page
+    values = _summary(response)
+    assert values["sold"] == _sold_by(client__assigned_agent=agent)
+    assert values["upsell"] == 100  # the other team's declined offer is not counted
+    assert values["csat"] == 100
+    agents = next(b for b in response.context["data"].breakdowns if b.name == "agent")
+    assert [row.key for row in agents.rows] == [agent.pk]
+    assert other_agent.first_name not in page
+    # another team's agent asked for: still the leader's team
+    response = client.get(DASHBOARD, {**month, "agent": other_agent.pk})
+    assert _summary(response)["sold"] == _sold_by(client__assigned_agent=agent)
+    # the export says the same
+    export = client.get(reverse("kpis:export", args=["agent"]), month)
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [agent.get_full_name()]
+    # the director sees every team, and the client without an agent
+    client.force_login(UserFactory(director=True))
+    values = _summary(client.get(DASHBOARD, month))
+    assert values["sold"] == _sold_by()
+    assert values["upsell"] == 50
+
+
+def test_a_leader_without_a_team_sees_no_data(client):
+    """RULES: KPI-8, ROLE-1. Nobody in the team: no data, not the whole area."""
+    day = _last_month_day()
+    _two_teams(day)
+    refresh_kpi_rollups()
+    client.force_login(UserFactory(leader=True))
+    page = client.get(DASHBOARD, {"month": day.strftime("%Y-%m")}).content.decode()
+    assert 'data-testid="value-sold">sin datos<' in page
+
+
+def test_a_leaders_dashboard_keeps_the_query_budget(client):
+    """RULES: KPI-1. ≤ 10 queries for a leader too, whatever the team's size."""
+    today = timezone.localdate()
+    leader = UserFactory(leader=True)
+    client.force_login(leader)
+    client.get(DASHBOARD)
+    counts = []
+    for size in (2, 12):
+        while leader.team_profiles.count() < size:
+            agent = UserFactory(agent=True, profile__leader=leader)
+            client_ = ClientFactory(assigned_agent=agent)
+            build.purchase(on=today, client=client_)
+            build.case(opened=build.at(today, 9), client=client_, assignee=agent)
+        refresh_kpi_rollups()
+        counts.append(_count_queries(client, DASHBOARD))
+        counts.append(_count_queries(client, DASHBOARD, {"partner": "1"}))
+    assert counts[0] == counts[2]
+    assert counts[1] == counts[3]
+    assert max(counts) <= 10
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):

@@ -18,7 +18,8 @@ ROLE_TRAITS = {
 # Which role may open which page (ROLE-1); everyone else gets 403.
 PAGE_ROLES = {
     "my-work": {Role.AGENT, Role.LEADER},
-    "team": {Role.LEADER},
+    # The director reads every team (RULES, Roles).
+    "team": {Role.LEADER, Role.DIRECTOR},
     "direction": {Role.DIRECTOR},
     "partner-approvals": {Role.PARTNER_APPROVER},
     "health": {Role.ADMIN},
@@ -123,6 +124,21 @@ def test_team_page_query_count_does_not_grow_with_the_team(client):
     assert counts[0] == counts[1] <= 8
 
 
+def test_the_director_reads_every_team_on_the_team_page(client, django_assert_max_num_queries):
+    """RULES: ROLE-1. The director reads everything: every leader's team,
+    in a fixed number of queries, each linking to its board."""
+    leaders = [make_user(Role.LEADER), make_user(Role.LEADER)]
+    members = [UserFactory(agent=True, profile__leader=leader) for leader in leaders]
+    client.force_login(make_user(Role.DIRECTOR))
+    client.get(reverse("team"))  # warm-up: the first request writes the session
+    with django_assert_max_num_queries(9):
+        page = client.get(reverse("team")).content.decode()
+    for leader, member in zip(leaders, members, strict=True):
+        assert f'data-leader="{leader.pk}"' in page
+        assert member.username in page
+        assert f"/cases/board/?leader={leader.pk}" in page
+
+
 def test_direction_page_counts_each_team(client):
     leader = make_user(Role.LEADER)
     UserFactory.create_batch(2, agent=True, profile__leader=leader)
@@ -197,6 +213,40 @@ def test_bell_shows_the_unread_count_and_marking_read_clears_it(client):
     assert 'text-bg-danger">2' in page
     client.post(reverse("notifications-read"))
     assert not Notification.objects.filter(recipient=user, read_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1.5", "-3", "9" * 30])
+def test_marking_a_bad_notification_id_read_answers_400_and_changes_nothing(client, value):
+    """A bad id never falls back to "mark all": 400 with a message, all unread."""
+    user = make_user(Role.AGENT)
+    NotificationFactory.create_batch(2, recipient=user)
+    client.force_login(user)
+    response = client.post(reverse("notifications-read"), {"id": value})
+    assert response.status_code == 400
+    assert 'data-testid="bad-request-message"' in response.content.decode()
+    assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 2
+
+
+def test_marking_someone_elses_notification_read_answers_400(client):
+    user, other = make_user(Role.AGENT), make_user(Role.AGENT)
+    mine = NotificationFactory(recipient=user)
+    theirs = NotificationFactory(recipient=other)
+    client.force_login(user)
+    response = client.post(reverse("notifications-read"), {"id": [mine.pk, theirs.pk]})
+    assert response.status_code == 400
+    assert Notification.objects.filter(read_at__isnull=True).count() == 2
+
+
+def test_marking_one_notification_read_leaves_the_others(client):
+    user = make_user(Role.AGENT)
+    first, second = NotificationFactory.create_batch(2, recipient=user)
+    client.force_login(user)
+    response = client.post(reverse("notifications-read"), {"id": first.pk})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.read_at is not None
+    assert second.read_at is None
 
 
 def test_notifications_are_paginated(client):

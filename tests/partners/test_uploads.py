@@ -147,7 +147,7 @@ def test_a_document_url_without_login_redirects_to_the_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("trait", ["agent", "leader", "director", "partner_approver"])
+@pytest.mark.parametrize("trait", ["agent", "leader", "partner_approver"])
 def test_a_document_url_is_refused_to_other_roles(client, trait):
     """RULES: ROLE-1"""
     agreement = AgreementFactory()

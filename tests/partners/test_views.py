@@ -35,6 +35,32 @@ def test_directory_role_matrix(client, role):
     assert client.get(DIRECTORY).status_code == expected
 
 
+# Who downloads partner documents: admins, and the director, who reads
+# everything (RULES, Roles).
+DOCUMENT_ROLES = {Role.DIRECTOR, Role.ADMIN}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_partner_documents_role_matrix(client, role):
+    """RULES: ROLE-1. The directory links each active partner's agreements for
+    the roles that may download them; the download answers 200 to them and
+    403 to the others."""
+    from tests.partners.factories import PDF_BYTES, AgreementFactory
+
+    agreement = AgreementFactory(partner=ActivePartnerFactory())
+    url = reverse("partners:document", kwargs={"kind": "agreement", "pk": agreement.pk})
+    client.force_login(UserFactory(**{TRAITS[role]: True}))
+    response = client.get(url)
+    if role in DOCUMENT_ROLES:
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PDF_BYTES
+        assert f'href="{url}"' in client.get(DIRECTORY).content.decode()
+    else:
+        assert response.status_code == 403
+        if role in DIRECTORY_ROLES:
+            assert url not in client.get(DIRECTORY).content.decode()
+
+
 def test_the_directory_lists_active_partners_only(client):
     """RULES: PAR-3"""
     # given an active partner, one in training, and a paused one in the directory

@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
+from cases.models import Case
 from clients import services as client_services
 from clients.models import Client, CreditEntry, PaymentPlan, Purchase
-from pae_ops.errors import DomainError
+from pae_ops.errors import ActRefused, DomainError
 from pae_ops.models import Notification
 from refunds import services
 from refunds.models import RefundApproval, RefundOffer, RefundRequest
@@ -447,7 +448,7 @@ def test_the_requester_cannot_approve(world):
         proposal=RefundRequest.Proposal.PARTIAL_REFUND,
         amount=D("10.00"),
     )
-    with pytest.raises(DomainError) as excinfo:
+    with pytest.raises(ActRefused) as excinfo:
         services.approve_refund_request(actor=world.leader, request_id=request.pk)
     assert excinfo.value.rule == "ROLE-2"
     assert not RefundApproval.objects.exists()
@@ -462,7 +463,7 @@ def test_one_person_gives_one_approval_per_request(world):
     request = world.awaiting_partial(purchase, "100.00")
     leader = type(world.leader).objects.get(pk=world.leader.pk)  # fresh role cache
     services.approve_refund_request(actor=leader, request_id=request.pk)
-    with pytest.raises(DomainError) as excinfo:
+    with pytest.raises(ActRefused) as excinfo:
         services.approve_refund_request(actor=leader, request_id=request.pk)
     assert excinfo.value.rule == "ROLE-2"
     assert request.approvals.count() == 1
@@ -509,6 +510,111 @@ def test_the_leader_watches_the_requests_of_an_a_client(world):
     other = world.client()
     services.open_refund_request(actor=world.agent, purchase_id=world.paid_purchase(other).pk)
     assert Notification.objects.filter(recipient=world.leader, kind="refund-opened").count() == 1
+
+
+def _open_case(world, client):
+    from cases.services import open_case
+
+    return open_case(actor=world.agent, client_id=client.pk, subject="Duda", kind="request")
+
+
+@pytest.mark.parametrize("own_leader", [True, False])
+def test_a_case_and_a_request_of_an_a_client_get_the_same_leader(world, own_leader):
+    """RULES: SEG-7. One rule for both: ``Client.leader`` when set, else the
+    leader of the client's agent's team."""
+    # given: an A client, with its own leader or only an agent in a team
+    own = UserFactory(leader=True)
+    client = ClientFactory(assigned_agent=world.agent, leader=own if own_leader else None)
+    client_services.override_segment(
+        actor=world.leader, client_id=client.pk, segment="A", reason="VIP"
+    )
+    expected = own if own_leader else world.leader
+    # when
+    case = _open_case(world, client)
+    request = services.open_refund_request(
+        actor=world.agent, purchase_id=world.paid_purchase(client).pk
+    )
+    # then
+    assert list(case.watchers.all()) == [expected]
+    assert list(request.watchers.all()) == [expected]
+    assert Notification.objects.filter(recipient=expected, kind="refund-opened").exists()
+
+
+def test_a_client_with_no_leader_at_all_has_no_watcher(world):
+    """RULES: SEG-7"""
+    loner = UserFactory(agent=True)
+    client = ClientFactory(assigned_agent=loner, leader=None, segment_override="A",
+                           override_reason="VIP")  # fmt: skip
+    request = services.open_refund_request(actor=loner, purchase_id=world.paid_purchase(client).pk)
+    assert not request.watchers.exists()
+
+
+def test_a_client_made_a_by_override_gets_the_leader_on_what_is_open(world):
+    """RULES: SEG-7, SEG-5. Open cases and open requests gain the watcher;
+    closed ones do not."""
+    # given: a B client with an open case, a closed case, an open and a closed request
+    client = ClientFactory(assigned_agent=world.agent, leader=None, computed_segment="B")
+    open_case = _open_case(world, client)
+    closed_case = _open_case(world, client)
+    Case.objects.filter(pk=closed_case.pk).update(
+        status=Case.Status.CLOSED, closed_at=timezone.now()
+    )
+    open_request = services.open_refund_request(
+        actor=world.agent, purchase_id=world.paid_purchase(client).pk
+    )
+    closed_request = world.diagnosed(world.paid_purchase(client))
+    services.withdraw_refund_request(actor=world.agent, request_id=closed_request.pk)
+    assert not open_case.watchers.exists()
+    assert not open_request.watchers.exists()
+    # when
+    client_services.override_segment(
+        actor=world.leader, client_id=client.pk, segment="A", reason="Cliente estratégico"
+    )
+    # then
+    assert list(open_case.watchers.all()) == [world.leader]
+    assert list(open_request.watchers.all()) == [world.leader]
+    assert not closed_case.watchers.exists()
+    assert not closed_request.watchers.exists()
+    # and the watcher hears when the request closes
+    services.withdraw_refund_request(actor=world.agent, request_id=open_request.pk)
+    assert Notification.objects.filter(recipient=world.leader, kind="refund-closed").exists()
+
+
+def test_removing_an_override_that_leaves_a_computed_a_adds_the_leader(world):
+    """RULES: SEG-7, SEG-5"""
+    client = ClientFactory(assigned_agent=world.agent, leader=None, computed_segment="A")
+    client_services.override_segment(
+        actor=world.leader, client_id=client.pk, segment="B", reason="Revisión"
+    )
+    case = _open_case(world, client)
+    assert not case.watchers.exists()
+    client_services.remove_segment_override(actor=world.leader, client_id=client.pk)
+    assert list(case.watchers.all()) == [world.leader]
+
+
+def test_a_client_recomputed_into_a_gets_the_leader_on_what_is_open(world):
+    """RULES: SEG-7, SEG-4. A payment makes the client A (high value and the
+    three engagement signals): the leader watches their open case and request."""
+    # given: a client who participates, promotes and pays on time, with 1,000.00 paid
+    now = timezone.now()
+    client = ClientFactory(
+        assigned_agent=world.agent,
+        leader=None,
+        last_contacted_at=now - datetime.timedelta(days=2),
+        last_answered_at=now - datetime.timedelta(days=1),
+    )
+    ClientFactory(referred_by=client)
+    request = services.open_refund_request(
+        actor=world.agent, purchase_id=world.paid_purchase(client).pk
+    )
+    case = _open_case(world, client)
+    assert Client.objects.get(pk=client.pk).segment != "A"
+    # when: 6,000.00 more is paid (SEG-4 recomputes at once)
+    world.paid_purchase(client, price="6000.00")
+    # then
+    assert Client.objects.get(pk=client.pk).segment == "A"
+    assert list(case.watchers.all()) == [world.leader]
+    assert list(request.watchers.all()) == [world.leader]
 
 
 # RES-5 ---------------------------------------------------------------------

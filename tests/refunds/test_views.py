@@ -1,11 +1,14 @@
 """Refund pages: the role matrix, ownership, the step-by-step flow, query budgets."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from clients.models import Client
 from pae_ops.roles import Role
@@ -63,13 +66,28 @@ def snapshot(request) -> tuple:
     )
 
 
+def refusal(response) -> str:
+    """The message the 403 page shows (ROLE-1, ROLE-2)."""
+    match = re.search(r'data-testid="refusal-message">([^<]*)<', response.content.decode())
+    assert match, "no refusal message on the page"
+    return html.unescape(match.group(1)).strip()
+
+
+def spanish(message: str) -> str:
+    with translation.override("es"):
+        text = translation.gettext(message)
+    assert text != message, f"no Spanish translation for {message!r}"
+    return text
+
+
 # ROLE-1: the role matrix ----------------------------------------------------------
 
 # Which roles open which page; every other role gets 403.
 PAGE_ROLES = {
     "request-new": {Role.AGENT, Role.LEADER},
     "request-detail": {Role.AGENT, Role.LEADER, Role.DIRECTOR, Role.PARTNER_APPROVER},
-    "leader-queue": {Role.LEADER},
+    # The director reads the leaders' queue too (RULES, Roles).
+    "leader-queue": {Role.LEADER, Role.DIRECTOR},
     "director-queue": {Role.DIRECTOR},
     "partner-approvals": {Role.PARTNER_APPROVER},
 }
@@ -226,24 +244,67 @@ def test_requester_cannot_approve_through_the_view(client):
     assert 'data-testid="requester-note"' in page
     # when
     response = client.post(action("request-approve", request), {"approve-comment": "ok"})
-    # then
-    assert response.status_code == 200
-    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    # then: refused (403) with the rule's message, nothing changed
+    assert response.status_code == 403
+    assert refusal(response) == spanish("You cannot decide a request you opened or proposed.")
     assert snapshot(request) == before
 
 
 def test_requester_is_refused_from_the_queue_with_a_message(client):
-    """RULES: ROLE-2"""
+    """RULES: ROLE-2. From the queue too: 403 with the message and a way back."""
     leader = UserFactory(leader=True)
     request = refund_request_at(Status.AWAITING_APPROVAL, agent=leader)
     before = snapshot(request)
     client.force_login(leader)
     queue = reverse("refunds:leader-queue")
     assert "approve-form-" not in client.get(queue).content.decode()
-    response = client.post(action("request-approve", request), {"approve-next": queue}, follow=True)
-    assert response.redirect_chain[-1][0] == queue
-    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    response = client.post(
+        action("request-approve", request),
+        {"approve-next": queue},
+        HTTP_REFERER=f"http://testserver{queue}",
+    )
+    assert response.status_code == 403
+    assert refusal(response) == spanish("You cannot decide a request you opened or proposed.")
+    assert f'href="http://testserver{queue}" data-testid="refusal-back"' in (
+        response.content.decode()
+    )
     assert snapshot(request) == before
+
+
+def test_a_second_approval_click_is_refused_with_a_message(client):
+    """RULES: ROLE-2. One person, one approval: the second click (the request
+    still awaits the partner) answers 403 and says why."""
+    request = refund_request_at(Status.AWAITING_APPROVAL)
+    client.force_login(request.cast.leader)
+    assert client.post(action("request-approve", request), {}).status_code == 302
+    before = snapshot(request)
+    response = client.post(action("request-approve", request), {})
+    assert response.status_code == 403
+    assert refusal(response) == spanish("You already decided this request.")
+    assert snapshot(request) == before
+
+
+def test_the_director_reads_the_leaders_queue_and_decides_only_her_part(client):
+    """RULES: ROLE-1, REF-8. The leaders' queue is read-only for her, except a
+    request that needs her approval too; approving another is 403."""
+    # given: a partial refund (leader + partner) and one outside the terms
+    plain = refund_request_at(Status.AWAITING_APPROVAL)
+    outside = refund_request_at(Status.AWAITING_APPROVAL, purchase=paid_purchase(refundable=False))
+    assert outside.outside_terms
+    assert not plain.outside_terms
+    director = plain.cast.director
+    client.force_login(director)
+    # when
+    page = client.get(reverse("refunds:leader-queue")).content.decode()
+    # then
+    assert f'data-request="{plain.pk}"' in page
+    assert f'data-testid="approve-form-{plain.pk}"' not in page
+    assert f'data-testid="approve-form-{outside.pk}"' in page
+    before = snapshot(plain)
+    response = client.post(action("request-approve", plain), {})
+    assert response.status_code == 403
+    assert refusal(response) == spanish("This request does not await an approval in your role.")
+    assert snapshot(plain) == before
 
 
 # Approvals through the pages ------------------------------------------------------
