@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, CharField, Prefetch, QuerySet, Value, When
 from django.http import Http404
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +24,7 @@ from clients.models import (
     Segment,
 )
 from pae_ops.roles import Role, has_role
+from pae_ops.timezones import portal_today
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -136,7 +136,7 @@ def access_purchase(actor: AbstractBaseUser | AnonymousUser | None, pk: int) -> 
             "client__languages",
             Prefetch(
                 "plan__installments",
-                queryset=_installments(timezone.localdate()),
+                queryset=_installments(portal_today()),
                 to_attr="plan_installments",
             ),
         )
@@ -179,7 +179,7 @@ def client_360(client: Client) -> Client360:
         client.purchases.select_related("product__partner", "plan").prefetch_related(
             Prefetch(
                 "plan__installments",
-                queryset=_installments(timezone.localdate()),
+                queryset=_installments(portal_today()),
                 to_attr="plan_installments",
             )
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from pae_ops import services
+from pae_ops.accounts.admin import UserAccountAdminMixin
 from pae_ops.models import (
     BusinessCalendar,
     Closure,
@@ -32,14 +33,14 @@ class ProfileInline(admin.StackedInline):
     extra = 0
     max_num = 1
     autocomplete_fields = ["leader"]
-    verbose_name_plural = _("team and language")
+    verbose_name_plural = _("team, language and time zone")
 
 
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(UserAccountAdminMixin, DjangoUserAdmin):
     inlines = [ProfileInline]
     list_display = ["username", "email", "first_name", "last_name", "team_leader", "is_active"]
     list_filter = [*DjangoUserAdmin.list_filter, "profile__leader"]

@@ -36,7 +36,7 @@ class Language(models.TextChoices):
 
 
 class Profile(TimeStampedModel):
-    """What the portal keeps about a user: their team leader and language.
+    """What the portal keeps about a user: their team leader, language and time zone.
 
     An agent belongs to exactly one leader's team (``leader``); "my team"
     on every page means the users whose profile names the leader.
@@ -59,6 +59,9 @@ class Profile(TimeStampedModel):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
     )
+    # Times on the user's pages and in their emails; blank means the
+    # portal's zone (TIME_ZONE). Validated by ``services.set_user_time_zone``.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     history = HistoricalRecords()
 

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Ours, in dependency order: partners <- clients <- cases <- refunds <- kpis
     "pae_ops",
     "partners",
@@ -73,6 +75,8 @@ INSTALLED_APPS = [
     "cases",
     "refunds",
     "kpis",
+    # Sign-in, second factor, invitations, sessions and the account page.
+    "pae_ops.accounts",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +88,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Ends idle sessions and those of deactivated users; then the second
+    # factor: nothing but enrolment until the session is verified.
+    "pae_ops.accounts.middleware.SessionActivityMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "pae_ops.accounts.middleware.SecondFactorMiddleware",
     "pae_ops.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -165,6 +174,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Accounts (docs/security.md). A password-reset link works once and for this
+# many minutes; an invitation link works once and for this many days.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# The second factor (TOTP) is required of Admins, Directors, Leaders and
+# Partner approvers. Only the demo and the suite may turn it off: a system
+# check refuses it under DJANGO_ENV=production and `check --deploy` names it.
+# The suite turns it off by default because it signs users in with
+# force_login; the two-factor tests turn it on (tests/accounts).
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=DJANGO_ENV != "test")
+# Agents may enrol a second factor; this makes it compulsory for them too.
+TWO_FACTOR_REQUIRED_FOR_AGENTS = env.bool("TWO_FACTOR_REQUIRED_FOR_AGENTS", default=False)
+# The issuer an authenticator app shows beside the login.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="PAE Ops")
+# Recovery codes given at enrolment (each works once).
+RECOVERY_CODE_COUNT = env.int("RECOVERY_CODE_COUNT", default=10)
+# A session without a request for this many minutes ends (idle timeout).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -172,6 +200,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Every failed sign-in (password or second factor) is kept for the admins.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Language: Spanish by default, English per user (see pae_ops.middleware).
 LANGUAGE_CODE = "es"

@@ -30,6 +30,7 @@ from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.selectors import get_team_leader
 from pae_ops.services import Message, notify_each
+from pae_ops.timezones import portal_today
 from partners.selectors import partner_for_approver
 from refunds.models import ExitSurvey, RefundApproval, RefundOffer, RefundRequest
 
@@ -364,7 +365,7 @@ def _outside_terms(purchase: Purchase) -> bool:
     if not product.refundable:
         return True
     last_day = purchase.purchased_on + timedelta(days=product.refund_window_days)
-    return timezone.localdate() > last_day
+    return portal_today() > last_day
 
 
 @transaction.atomic
