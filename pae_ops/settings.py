@@ -88,13 +88,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    # Ends idle sessions and those of deactivated users; then the second
-    # factor: nothing but enrolment until the session is verified.
-    "pae_ops.accounts.middleware.SessionActivityMiddleware",
+    # The second factor: nothing but enrolment until the session is verified.
     "django_otp.middleware.OTPMiddleware",
     "pae_ops.accounts.middleware.SecondFactorMiddleware",
     "pae_ops.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle sessions and those of deactivated users (says so in a message).
+    "pae_ops.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
