@@ -88,6 +88,7 @@ def test_an_unknown_email_gets_the_same_answer_and_no_email(
     unknown = ask_for_reset(Client(), "nobody@pae-ops.test", django_capture_on_commit_callbacks)
     assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
     assert len(mail.outbox) == 1
+
     def page(url):
         html = Client().get(url).content.decode()
         return re.sub(r"[A-Za-z0-9]{64}", "<csrf>", html)
