@@ -242,7 +242,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().render_to_response(context, **kwargs)
         if not context.get("validlink"):
             response.status_code = 410  # used or expired: gone, kindly
-        response["Referrer-Policy"] = "no-referrer"
         return response
 
 
@@ -253,16 +252,29 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # Invitations (no login) ---------------------------------------------------------
 
 
+INVITATION_SESSION_KEY = "accounts_invitation_token"
+INVITATION_URL_TOKEN = "set-password"
+
+
 @login_not_required
 @never_cache
 def invitation_accept(request: HttpRequest, invitation_id: int, token: str) -> HttpResponse:
-    """The invited person sets their first password; the link then dies."""
+    """The invited person sets their first password; the link then dies.
+
+    Like Django's reset view, a valid link moves its token into the session
+    and redirects to a URL without it, so the token stays out of the
+    browser's history and of any Referer header.
+    """
+    if token != INVITATION_URL_TOKEN:
+        request.session[INVITATION_SESSION_KEY] = token
+        return redirect(
+            "accounts:invitation-accept", invitation_id=invitation_id, token=INVITATION_URL_TOKEN
+        )
+    token = request.session.get(INVITATION_SESSION_KEY, "")
     try:
         invitation = services.get_valid_invitation(invitation_id=invitation_id, token=token)
     except services.InvitationLinkInvalidError:
-        response = render(request, "accounts/invitation_invalid.html", status=410)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return render(request, "accounts/invitation_invalid.html", status=410)
     form = SetPasswordForm(invitation.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -276,11 +288,10 @@ def invitation_accept(request: HttpRequest, invitation_id: int, token: str) -> H
             return render(request, "accounts/invitation_invalid.html", status=410)
         if request.user.is_authenticated:
             logout(request)
+        request.session.pop(INVITATION_SESSION_KEY, None)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your password is set. Welcome to PAE Ops."))
         return redirect("home")
-    response = render(
+    return render(
         request, "accounts/invitation_accept.html", {"form": form, "invited": invitation.user}
     )
-    response["Referrer-Policy"] = "no-referrer"
-    return response
