@@ -253,7 +253,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 INVITATION_SESSION_KEY = "accounts_invitation_token"
-INVITATION_URL_TOKEN = "set-password"
+INVITATION_URL_TOKEN = "set-password"  # noqa: S105 (a URL segment, not a secret)
 
 
 @login_not_required
