@@ -71,6 +71,7 @@ def test_the_invitation_link_sets_the_password_once(admin, django_capture_on_com
     # The person is signed in right away.
     assert browser.get(reverse("partner-approvals")).status_code == 200
     assert SecurityEvent.objects.filter(user=user, kind="invitation_accepted").exists()
+    assert Invitation.objects.get(user=user).accepted_at is not None
 
     # Once: the link is dead now.
     _browser, again = accept(link, password="Otra-clave-distinta-55")

@@ -116,6 +116,14 @@ def test_after_a_reset_the_new_password_logs_in_the_old_does_not_and_other_sessi
         page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
 
+    # Every session ended: gone from the store, not only refused by Django's
+    # session-hash check.
+    from django.contrib.sessions.models import Session
+
+    from pae_ops.accounts.models import UserSession
+
+    assert not UserSession.objects.filter(user=user).exists()
+    assert not Session.objects.filter(session_key=elsewhere.session.session_key).exists()
     signed_out = elsewhere.get(reverse("my-work"))
     assert signed_out.status_code == 302
     assert signed_out.url.startswith(reverse("login"))
