@@ -32,3 +32,12 @@ class CasesConfig(AppConfig):
 
         if nps_promoter not in PROMOTER_SIGNALS:
             PROMOTER_SIGNALS.append(nps_promoter)
+
+        # The client emails this app owns, rendered when the outbox sends them.
+        from cases.services import outbox
+        from pae_ops.outbox import register_renderer
+
+        register_renderer(outbox.SURVEY, outbox.render_survey, prepare=outbox.prepare_surveys)
+        register_renderer(
+            outbox.CHANGE_NOTICE, outbox.render_change_notice, prepare=outbox.prepare_notices
+        )

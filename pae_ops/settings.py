@@ -263,7 +263,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # A broker outage must never hang a page: short timeouts, bounded retries.
+    # The workers' and beat's connections. A request never publishes on
+    # these: it uses pae_ops.broker.publish_quietly (CELERY_PUBLISH_TIMEOUT).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
@@ -273,6 +274,9 @@ else:
         "interval_max": 1,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Seconds a publish from a request may take at most (connect, and each read
+# or write) before it gives up: no page waits on Redis.
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=0.2)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -293,9 +297,22 @@ CELERY_TASK_ALWAYS_EAGER = False
 REFUND_FREQUENT_COUNT = env.int("REFUND_FREQUENT_COUNT", default=2)
 REFUND_FREQUENT_WINDOW_DAYS = env.int("REFUND_FREQUENT_WINDOW_DAYS", default=365)
 
-# Notification outbox: how many rows one relay run sends, and retries per row.
-NOTIFICATION_RELAY_BATCH = env.int("NOTIFICATION_RELAY_BATCH", default=200)
-NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# The email outbox (pae_ops.outbox, docs/operations.md): rows claimed per
+# round, seconds one relay run sends for (below the task's soft time limit),
+# the lease of a claim (a relay silent for longer is reconciled), attempts
+# before "failed", days sent emails are kept, an optional hook that asks the
+# mail provider about an email in doubt, and how long a nudge stays useful.
+OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", default=100)
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=45)
+OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=180)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+OUTBOX_RECONCILER = env.str("OUTBOX_RECONCILER", default="")
+OUTBOX_NUDGE_EXPIRES_SECONDS = env.int("OUTBOX_NUDGE_EXPIRES_SECONDS", default=120)
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # The same backend with the hook that records an email just before the
+    # server can accept it (pae_ops.outbox.smtp).
+    EMAIL_BACKEND = "pae_ops.outbox.smtp.EmailBackend"
 # The absolute address of the portal, for links in emails (survey links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -314,9 +331,6 @@ RESCUE_DEFAULT_AREA = env.str("RESCUE_DEFAULT_AREA", default="experience")
 # COM-4: how long before a change takes effect its notice must go out.
 CHANGE_NOTICE_MIN_DAYS = env.int("CHANGE_NOTICE_MIN_DAYS", default=7)
 CHANGE_NOTICE_EMERGENCY_MIN_HOURS = env.int("CHANGE_NOTICE_EMERGENCY_MIN_HOURS", default=24)
-# The client-email outbox: emails sent per relay run, and attempts before "failed".
-CLIENT_EMAIL_RELAY_BATCH = env.int("CLIENT_EMAIL_RELAY_BATCH", default=200)
-CLIENT_EMAIL_MAX_ATTEMPTS = env.int("CLIENT_EMAIL_MAX_ATTEMPTS", default=5)
 
 # The health page calls the heartbeat stale after this many minutes.
 HEARTBEAT_STALE_MINUTES = env.int("HEARTBEAT_STALE_MINUTES", default=15)

@@ -27,6 +27,7 @@ from cases.models import Case
 from clients import services as client_services
 from clients.models import Client, CreditEntry, PaymentPlan, Purchase, Segment
 from pae_ops.errors import DomainError
+from pae_ops.outbox import Priority
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.selectors import get_team_leader
 from pae_ops.services import Message, notify_each
@@ -113,6 +114,8 @@ def _notify(request: RefundRequest, people, kind: str, title) -> None:
                 title=title,
                 url=_url(request),
                 dedupe_key=f"{kind}:{request.pk}:{request.status}",
+                # Someone waits on an approval: its email goes out first.
+                priority=Priority.URGENT if kind == "refund-awaiting" else Priority.NORMAL,
             )
         )
     notify_each(messages)

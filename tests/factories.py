@@ -73,4 +73,3 @@ class NotificationFactory(DjangoModelFactory[Notification]):
     recipient = factory.SubFactory(UserFactory)
     kind = "general"
     title = factory.Faker("sentence", nb_words=5, locale="es_MX")
-    email_status = Notification.EmailStatus.NOT_NEEDED

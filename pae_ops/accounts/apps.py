@@ -11,3 +11,6 @@ class AccountsConfig(AppConfig):
         # The receivers of Django's auth signals (sessions and the audit),
         # and the system checks of the second-factor settings.
         from pae_ops.accounts import checks, receivers  # noqa: F401
+        from pae_ops.accounts.emails import register_account_renderers
+
+        register_account_renderers()

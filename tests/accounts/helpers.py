@@ -27,3 +27,10 @@ def confirmed_device(user) -> TOTPDevice:
 def password_login(client, user, password: str = DEMO_PASSWORD):
     """Sign in through the login form (axes and the signals run as in a browser)."""
     return client.post(reverse("login"), {"username": user.get_username(), "password": password})
+
+
+def send_outbox() -> int:
+    """Run the outbox relay once (what the worker does); return how many went."""
+    from pae_ops.outbox import relay_outbox
+
+    return relay_outbox().sent

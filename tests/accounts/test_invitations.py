@@ -14,6 +14,7 @@ from django.urls import reverse
 from pae_ops.accounts import services
 from pae_ops.accounts.models import Invitation, SecurityEvent
 from pae_ops.errors import DomainError
+from tests.accounts.helpers import send_outbox
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +27,10 @@ def admin():
     return UserFactory(admin=True)
 
 
-def invite(admin, user, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        return services.send_invitation(actor=admin, user_id=user.pk)
+def invite(admin, user, _callbacks=None):
+    invitation = services.send_invitation(actor=admin, user_id=user.pk)
+    send_outbox()
+    return invitation
 
 
 def link_in(message) -> str:
@@ -157,24 +159,24 @@ def test_the_admin_creates_a_user_without_a_password_and_invites_them(
     client, django_capture_on_commit_callbacks
 ):
     client.force_login(UserFactory(admin=True, is_superuser=True))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("admin:auth_user_add"),
-            {
-                "username": "nueva.agente",
-                "email": "nueva@pae-ops.test",
-                "first_name": "Nueva",
-                "last_name": "Agente",
-                "send_invitation": "on",
-                "profile-TOTAL_FORMS": "1",
-                "profile-INITIAL_FORMS": "0",
-                "profile-MIN_NUM_FORMS": "0",
-                "profile-MAX_NUM_FORMS": "1",
-                "profile-0-language": "es",
-                "profile-0-time_zone": "",
-            },
-        )
+    response = client.post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "nueva.agente",
+            "email": "nueva@pae-ops.test",
+            "first_name": "Nueva",
+            "last_name": "Agente",
+            "send_invitation": "on",
+            "profile-TOTAL_FORMS": "1",
+            "profile-INITIAL_FORMS": "0",
+            "profile-MIN_NUM_FORMS": "0",
+            "profile-MAX_NUM_FORMS": "1",
+            "profile-0-language": "es",
+            "profile-0-time_zone": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
+    send_outbox()
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="nueva.agente")
@@ -197,10 +199,10 @@ def test_the_admin_cannot_set_a_password(client):
 def test_the_admin_action_sends_invitations(client, django_capture_on_commit_callbacks):
     target = invited_user()
     client.force_login(UserFactory(admin=True, is_superuser=True))
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:auth_user_changelist"),
-            {"action": "send_invitations", "_selected_action": [target.pk]},
-        )
+    client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "send_invitations", "_selected_action": [target.pk]},
+    )
+    send_outbox()
     assert len(mail.outbox) == 1
     assert Invitation.objects.filter(user=target).count() == 1

@@ -14,6 +14,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from pae_ops.outbox import relay_outbox
 from partners import services as partner_services
 from refunds import services as refund_services
 from refunds.models import RefundOffer, RefundRequest
@@ -93,6 +94,7 @@ def test_a_partner_approver_is_invited_enrols_totp_signs_in_with_a_code_and_appr
     # The admin creates the login: the invitation email goes out.
     approver = partner_services.create_partner_approver_login(actor=admin, contact_id=contact.pk)
     assert not approver.has_usable_password()
+    relay_outbox()  # what the worker does
     invitation = [m for m in mail.outbox if m.to == ["socia@aliado-e2e.test"]]
     assert len(invitation) == 1
     link = re.search(r"https?://[^/\s]+(/account/invitation/\S+/)", invitation[0].body).group(1)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pae_ops", "0003_business_calendar"),
+        ("pae_ops", "0004_outbox"),
     ]
 
     operations = [
