@@ -25,6 +25,7 @@ from pae_ops.errors import DomainError
 from pae_ops.models import BusinessCalendar, Heartbeat, Language, Notification, Profile
 from pae_ops.outbox import Email, Priority, queue_emails
 from pae_ops.roles import Role, has_role, require_role
+from pae_ops.timezones import user_zone
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +115,12 @@ def notify_each(messages: Iterable[Message]) -> int:
     if not messages:
         return 0
     user_ids = {m.recipient.pk for m in messages}
-    languages = dict(
-        Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "language")
-    )
+    preferences = {
+        user_id: (language, zone)
+        for user_id, language, zone in Profile.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "language", "time_zone"
+        )
+    }
     now = timezone.now()
     with transaction.atomic():
         seen: set[tuple[int, str]] = set()
@@ -126,8 +130,9 @@ def notify_each(messages: Iterable[Message]) -> int:
             if message.dedupe_key and pair in seen:
                 continue
             seen.add(pair)
-            language = languages.get(message.recipient.pk, settings.LANGUAGE_CODE)
-            with translation.override(language):
+            language, zone = preferences.get(message.recipient.pk, (settings.LANGUAGE_CODE, ""))
+            # Rendered on the recipient's clock too (times in texts, docs/security.md).
+            with translation.override(language), timezone.override(user_zone(zone)):
                 row = Notification(
                     recipient_id=message.recipient.pk,
                     kind=message.kind,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
 
 
 def portal_zone() -> zoneinfo.ZoneInfo:
@@ -31,3 +32,23 @@ def portal_today(now: datetime | None = None) -> date:
 def portal_localtime(value: datetime | None = None) -> datetime:
     """``value`` (default: now) on the calendar's wall clock."""
     return timezone.localtime(value or timezone.now(), portal_zone())
+
+
+def user_zone(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone a profile names; the portal's when blank or unknown."""
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return portal_zone()
+
+
+def _shown(value: datetime, fmt: str) -> str:
+    return formats.date_format(timezone.localtime(value), fmt)
+
+
+# For notification texts: formatted when the text is rendered for its
+# recipient (``notify`` renders each row in the recipient's language and
+# zone), so a time in a notification or its email reads on their clock.
+local_datetime_lazy = lazy(lambda value, fmt="SHORT_DATETIME_FORMAT": _shown(value, fmt), str)

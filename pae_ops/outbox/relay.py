@@ -176,6 +176,14 @@ def _skip(row: OutboxEmail, token: str, reason: str, report: RelayReport) -> Non
     report.skipped += 1
 
 
+def _zone(row: OutboxEmail):
+    """The recipient's time zone (the portal's for an address without a user)."""
+    from pae_ops.timezones import user_zone
+
+    profile = getattr(row.to_user, "profile", None) if row.to_user_id else None
+    return user_zone(profile.time_zone if profile else "")
+
+
 def _language(row: OutboxEmail) -> str:
     if row.language:
         return row.language
@@ -247,7 +255,7 @@ def _send_one(row: OutboxEmail, token: str, sender: _Sender, report: RelayReport
         report.skipped += 1
         return
     try:
-        with translation.override(_language(row)):
+        with translation.override(_language(row)), timezone.override(_zone(row)):
             subject, body = kind.render(row)
     except SkipEmail as skip:
         _finish(

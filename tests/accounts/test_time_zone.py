@@ -120,3 +120,27 @@ def test_account_emails_show_times_in_the_users_zone(django_capture_on_commit_ca
     with translation.override("es"):
         expected = date_format(timezone.localtime(invitation.expires_at, TOKYO), "DATETIME_FORMAT")
     assert f"{expected} (Asia/Tokyo)" in body
+
+
+def test_a_notification_and_its_email_read_on_the_recipients_clock():
+    from django.utils.text import format_lazy
+
+    from pae_ops.models import Notification
+    from pae_ops.services import notify
+    from pae_ops.timezones import local_datetime_lazy
+    from tests.accounts.helpers import send_outbox
+
+    due = mx(2026, 11, 9, 18)
+    tokyo_user = UserFactory(agent=True, profile__time_zone="Asia/Tokyo")
+    mexico_user = UserFactory(agent=True)
+    notify(
+        recipients=[tokyo_user, mexico_user],
+        kind="general",
+        title="Vence pronto",
+        body=format_lazy("Vence el {}", local_datetime_lazy(due)),
+    )
+    assert Notification.objects.get(recipient=tokyo_user).body == f"Vence el {shown(due, TOKYO)}"
+    assert Notification.objects.get(recipient=mexico_user).body == f"Vence el {shown(due, MEXICO)}"
+    send_outbox()
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert shown(due, TOKYO) in bodies[tokyo_user.email]
