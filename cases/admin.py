@@ -5,7 +5,7 @@ read-only here (they change through the portal's services)."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -14,7 +14,6 @@ from cases.models import (
     ChangeNotice,
     Escalation,
     Interaction,
-    OutboundEmail,
     ResponseTemplate,
     SlaEvent,
     SlaSettings,
@@ -22,7 +21,6 @@ from cases.models import (
     TypingCategory,
     TypingReason,
 )
-from cases.services.outbox import requeue_failed_client_emails
 
 
 class ReadOnlyAdminMixin:
@@ -173,23 +171,3 @@ class ChangeNoticeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["title_es", "kind", "scheduled_send_at", "effective_at", "status"]
     list_filter = ["kind", "status", "emergency"]
     list_select_related = ["product"]
-
-
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The client-email outbox: failed sends can be queued again."""
-
-    list_display = ["created_at", "kind", "client", "language", "status", "attempts", "sent_at"]
-    list_filter = ["kind", "status"]
-    list_select_related = ["client"]
-    search_fields = ["client__name"]
-    actions = ["requeue_failed"]
-
-    @admin.action(description=_("Send the failed emails again"))
-    def requeue_failed(self, request, queryset):
-        count = requeue_failed_client_emails(
-            actor=request.user, email_ids=queryset.values_list("pk", flat=True)
-        )
-        self.message_user(
-            request, _("%(count)d emails queued again.") % {"count": count}, messages.SUCCESS
-        )

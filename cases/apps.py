@@ -36,3 +36,12 @@ class CasesConfig(AppConfig):
         # SEG-7: a client who becomes A gets their leader on their open cases.
         if watch_open_cases_of not in BECAME_A_HOOKS:
             BECAME_A_HOOKS.append(watch_open_cases_of)
+
+        # The client emails this app owns, rendered when the outbox sends them.
+        from cases.services import outbox
+        from pae_ops.outbox import register_renderer
+
+        register_renderer(outbox.SURVEY, outbox.render_survey, prepare=outbox.prepare_surveys)
+        register_renderer(
+            outbox.CHANGE_NOTICE, outbox.render_change_notice, prepare=outbox.prepare_notices
+        )

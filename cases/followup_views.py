@@ -28,6 +28,7 @@ from clients.selectors import access_client
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, role_required
 from pae_ops.selectors import chosen_leader, list_leaders
+from pae_ops.timezones import portal_today
 
 PAGE_SIZE = 25
 
@@ -69,7 +70,7 @@ def feedback_review(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "start": start,
-            "end": end - timedelta(days=1) if end else timezone.localdate(now),
+            "end": end - timedelta(days=1) if end else portal_today(now),
             "week": week,
             "previous_week": previous,
             "next_week": week + timedelta(days=7) if week else None,

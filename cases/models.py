@@ -887,7 +887,7 @@ class ChangeNotice(TimeStampedModel):
     refuses anything later (COM-4). The audience is every client with a
     purchase of ``product``, or every client with any purchase when no
     product is chosen. The periodic sender writes one client email per
-    recipient into the client-email outbox on ``scheduled_send_at``, once.
+    recipient into the outbox on ``scheduled_send_at``, once.
     """
 
     class Kind(models.TextChoices):
@@ -976,84 +976,3 @@ class ChangeNotice(TimeStampedModel):
         if (language or "es").startswith("en"):
             return self.body_en or self.body_es
         return self.body_es or self.body_en
-
-
-# The client-email outbox ------------------------------------------------------------
-
-
-class OutboundEmail(models.Model):
-    """One email to a client (not a user): the client-email outbox.
-
-    Written in the same transaction as the act it belongs to (a survey sent,
-    a change notice due); ``cases.services.outbox.send_pending_client_emails``
-    sends what is pending with ``SKIP LOCKED``, retries a failed send up to
-    ``CLIENT_EMAIL_MAX_ATTEMPTS`` times and then marks it failed. The text is
-    rendered when it is sent, in ``language``: a survey's signed link is
-    derived then and never stored. ``dedupe_key`` makes writing it
-    idempotent (one email per survey, one per notice and client).
-    """
-
-    class Kind(models.TextChoices):
-        SURVEY = "survey", _("Survey")
-        CHANGE_NOTICE = "change_notice", _("Change notice")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Not sent")
-
-    client = models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="outbound_emails",
-        verbose_name=_("client"),
-    )
-    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
-    survey = models.ForeignKey(
-        Survey,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="emails",
-        verbose_name=_("survey"),
-    )
-    notice = models.ForeignKey(
-        ChangeNotice,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="emails",
-        verbose_name=_("change notice"),
-    )
-    language = models.CharField(_("language"), max_length=5, default="es")
-    dedupe_key = models.CharField(_("deduplication key"), max_length=120, unique=True)
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-
-    class Meta:
-        verbose_name = _("client email")
-        verbose_name_plural = _("client emails")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["id"], condition=Q(status="pending"), name="cases_outemail_outbox_idx"
-            ),
-            models.Index(fields=["client", "-created_at"], name="cases_outemail_client_idx"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="survey", survey__isnull=False, notice__isnull=True)
-                | Q(kind="change_notice", notice__isnull=False, survey__isnull=True),
-                name="cases_outboundemail_source",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.client_id} · {self.get_status_display()}"

@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.http import Http404
-from django.utils import timezone
 
 from cases.models import (
     Case,
@@ -35,6 +34,7 @@ from pae_ops.business_hours import CalendarSpec
 from pae_ops.models import BusinessCalendar
 from pae_ops.roles import Role, has_role
 from pae_ops.selectors import load_calendar_spec
+from pae_ops.timezones import portal_today, portal_zone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -347,7 +347,7 @@ def typing_compliance(
 
 def month_bounds(day: date) -> tuple[datetime, datetime]:
     """The aware start of ``day``'s month and of the next one, in the portal's zone."""
-    tz = timezone.get_current_timezone()
+    tz = portal_zone()
     first = day.replace(day=1)
     following = (
         first.replace(year=first.year + 1, month=1)
@@ -417,12 +417,12 @@ def _with_feedback_rank(queryset: QuerySet[Survey]) -> QuerySet[Survey]:
 def week_start(day: date) -> datetime:
     """The aware Monday 00:00 of ``day``'s week in the portal's time zone."""
     monday = day - timedelta(days=day.weekday())
-    return datetime.combine(monday, time.min, tzinfo=timezone.get_current_timezone())
+    return datetime.combine(monday, time.min, tzinfo=portal_zone())
 
 
 def previous_week_bounds(now: datetime) -> tuple[datetime, datetime]:
     """Last week's Monday 00:00 and this week's (COM-3's "past week")."""
-    end = week_start(timezone.localdate(now))
+    end = week_start(portal_today(now))
     return week_start(end.date() - timedelta(days=7)), end
 
 

@@ -13,14 +13,6 @@ def sweep_sla_task() -> dict[str, int]:
     return sweep_sla().as_dict()
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def send_client_emails_task() -> int:
-    """Send one bounded batch of pending client emails (the client-email outbox)."""
-    from cases.services import send_pending_client_emails
-
-    return send_pending_client_emails()
-
-
 @shared_task(acks_late=True)
 def sweep_inactivity_task() -> dict[str, int]:
     """Warn agents of silent clients and open rescue cases (RES-1)."""
@@ -47,7 +39,7 @@ def send_weekly_feedback_digest_task() -> int:
 
 @shared_task(acks_late=True)
 def send_due_change_notices_task() -> int:
-    """Put the change notices whose send time came into the client-email outbox (COM-4)."""
+    """Put the emails of the change notices whose send time came into the outbox (COM-4)."""
     from cases.services import send_due_change_notices
 
     return send_due_change_notices()

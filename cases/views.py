@@ -42,6 +42,7 @@ from clients.selectors import access_client
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, role_required
 from pae_ops.selectors import chosen_leader, get_team_leader, list_leaders, list_notifications
+from pae_ops.timezones import portal_today
 
 READERS = (Role.AGENT, Role.LEADER, Role.DIRECTOR)
 WORKERS = (Role.AGENT, Role.LEADER)
@@ -83,7 +84,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     _attach_hours_left(page, now=now, spec=spec)
     untyped = selectors.list_untyped_interactions(user)
     untyped_rows = list(untyped[: HOME_ROWS + 1])
-    start, end = selectors.month_bounds(timezone.localdate())
+    start, end = selectors.month_bounds(portal_today())
     reasons = selectors.list_reason_choices()
     return render(
         request,
@@ -150,7 +151,7 @@ def board(request: HttpRequest) -> HttpResponse:
     queryset = selectors.list_board_cases(assignee_ids=assignee_ids, now=now, filters=filterset)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     _attach_hours_left(page, now=now, spec=selectors.calendar_spec_or_none())
-    start, end = selectors.month_bounds(timezone.localdate())
+    start, end = selectors.month_bounds(portal_today())
     compliance = selectors.typing_compliance(start=start, end=end, agent_ids=ids)
     query = request.GET.copy()
     query.pop("page", None)

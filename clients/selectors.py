@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +27,7 @@ from clients.models import (
 )
 from pae_ops.roles import Role, has_role
 from pae_ops.selectors import get_team_leader
+from pae_ops.timezones import portal_today
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -182,7 +182,7 @@ def access_purchase(actor: AbstractBaseUser | AnonymousUser | None, pk: int) -> 
             "client__languages",
             Prefetch(
                 "plan__installments",
-                queryset=_installments(timezone.localdate()),
+                queryset=_installments(portal_today()),
                 to_attr="plan_installments",
             ),
         )
@@ -225,7 +225,7 @@ def client_360(client: Client) -> Client360:
         client.purchases.select_related("product__partner", "plan").prefetch_related(
             Prefetch(
                 "plan__installments",
-                queryset=_installments(timezone.localdate()),
+                queryset=_installments(portal_today()),
                 to_attr="plan_installments",
             )
         )

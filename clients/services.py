@@ -38,6 +38,7 @@ from clients.segmentation import BECAME_A_HOOKS, compute_results
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, require_role
 from pae_ops.services import Message, notify_each
+from pae_ops.timezones import portal_today
 from partners.models import Partner
 from partners.services import ensure_partner_can_sell, ensure_shared_language
 
@@ -342,7 +343,7 @@ def record_payment(
     # Lock the purchase first (parent), then the installment: two cashiers
     # recording the same payment must not both pass the "owed" check.
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
-    if received_on > timezone.localdate():
+    if received_on > portal_today():
         raise DomainError(_("A payment cannot be received in the future."))
     installment = None
     if installment_id is not None:
@@ -463,7 +464,7 @@ def cancel_purchase_record(*, purchase_id: int, reason: str) -> Purchase:
 
 def list_overdue_installments(*, today: date | None = None):
     """Installments unpaid more than 7 days after their due date (PAY-5)."""
-    today = today or timezone.localdate()
+    today = today or portal_today()
     return Installment.objects.filter(
         paid_on__isnull=True, due_on__lt=today - timedelta(days=OVERDUE_AFTER_DAYS)
     )
@@ -657,7 +658,7 @@ def decide_offer(
             actor=actor,
             client_id=offer.client_id,
             product_id=offer.product_id,
-            purchased_on=purchased_on or timezone.localdate(),
+            purchased_on=purchased_on or portal_today(),
             price=price,
             sold_by=offer.offered_by,
         )

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +19,7 @@ from clients.forms import InstallmentPaymentForm, PaymentPlanForm, SegmentOverri
 from clients.models import Purchase
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, require_role, role_required
+from pae_ops.timezones import portal_today
 
 LIST_PAGE_SIZE = 25
 # Agents, leaders and directors read every client (RULES, Roles).
@@ -94,7 +94,7 @@ def segment_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _initial_first_due(purchase: Purchase):
-    return max(timezone.localdate(), purchase.purchased_on)
+    return max(portal_today(), purchase.purchased_on)
 
 
 def _render_purchase(
@@ -111,7 +111,7 @@ def _render_purchase(
     if plan is None and plan_form is None:
         plan_form = PaymentPlanForm(initial={"first_due_on": _initial_first_due(purchase)})
     if plan is not None and can_work:
-        today = timezone.localdate()
+        today = portal_today()
         for installment in purchase.plan_installments:
             if installment.pk == payment_installment_id:
                 installment.payment_form = payment_form

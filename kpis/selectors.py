@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from cases.selectors import TypingCompliance
 from clients.models import Product, Segment
@@ -35,6 +34,7 @@ from kpis.queries import (
     totals,
 )
 from pae_ops.roles import Role
+from pae_ops.timezones import portal_today
 
 User = get_user_model()
 
@@ -734,4 +734,4 @@ def team_view(
 
 
 def default_month(now: datetime | None = None) -> date:
-    return month_start(timezone.localdate(now or timezone.now()))
+    return month_start(portal_today(now))

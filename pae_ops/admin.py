@@ -11,13 +11,15 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from pae_ops import services
+from pae_ops import outbox, services
+from pae_ops.accounts.admin import UserAccountAdminMixin
 from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.models import (
     BusinessCalendar,
     Closure,
     Heartbeat,
     Notification,
+    OutboxEmail,
     Profile,
     Weekday,
     WorkingInterval,
@@ -33,14 +35,14 @@ class ProfileInline(SafeAutocompleteMixin, admin.StackedInline):
     extra = 0
     max_num = 1
     autocomplete_fields = ["leader"]
-    verbose_name_plural = _("team and language")
+    verbose_name_plural = _("team, language and time zone")
 
 
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(UserAccountAdminMixin, DjangoUserAdmin):
     inlines = [ProfileInline]
     list_display = ["username", "email", "first_name", "last_name", "team_leader", "is_active"]
     list_filter = [*DjangoUserAdmin.list_filter, "profile__leader"]
@@ -63,23 +65,62 @@ class ProfileAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "recipient", "kind", "created_at", "read_at", "email_status"]
-    list_filter = ["email_status", "kind"]
+    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
     search_fields = ["title", "recipient__username"]
     list_select_related = ["recipient"]
     readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ["requeue_failed"]
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Send the failed emails again"))
-    def requeue_failed(self, request, queryset):
-        count = services.requeue_failed_notifications(
-            actor=request.user, notification_ids=queryset.values_list("pk", flat=True)
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """The email outbox: read-only; failed and unconfirmed emails have actions."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "priority",
+        "to_user",
+        "status",
+        "attempts",
+        "sent_at",
+        "message_id",
+    ]
+    list_filter = ["status", "kind", "priority"]
+    search_fields = ["to_user__username", "message_id", "subject"]
+    list_select_related = ["to_user"]
+    # The client's address and the context are not listed (personal data).
+    exclude = ["to_address", "context"]
+    readonly_fields = [
+        f.name for f in OutboxEmail._meta.fields if f.name not in {"to_address", "context"}
+    ]
+    actions = ["send_again", "mark_sent"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again (failed, or unconfirmed not in the mail log)"))
+    def send_again(self, request, queryset):
+        count = outbox.requeue_emails(
+            actor=request.user, email_ids=queryset.values_list("pk", flat=True)
         )
         self.message_user(
             request, _("%(count)d emails queued again.") % {"count": count}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Mark unconfirmed emails sent (found in the mail log)"))
+    def mark_sent(self, request, queryset):
+        count = outbox.confirm_emails_sent(
+            actor=request.user, email_ids=queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request, _("%(count)d emails marked sent.") % {"count": count}, messages.SUCCESS
         )
 
 

@@ -42,12 +42,21 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
         description="Records that beat and a worker are alive; shown on the health page.",
         every_seconds=60,
     ),
-    # Every minute: email the notifications still pending in the outbox.
+    # Every minute: send what the email outbox holds (staff notifications,
+    # survey links, change notices), most urgent first; the safety net of
+    # the nudge each act publishes after commit.
     BeatDefault(
-        name="notification-outbox-relay",
-        task="pae_ops.tasks.sweep_notification_outbox_task",
-        description="Sends the emails of notifications still pending (the outbox relay).",
+        name="outbox-relay",
+        task="pae_ops.tasks.relay_outbox_task",
+        description="Sends the emails waiting in the outbox, most urgent first.",
         every_seconds=60,
+    ),
+    # Every night at 04:00: delete sent emails older than the retention.
+    BeatDefault(
+        name="outbox-retention",
+        task="pae_ops.tasks.purge_outbox_task",
+        description="Deletes sent outbox emails older than OUTBOX_RETENTION_DAYS.",
+        crontab={"minute": "0", "hour": "4"},
     ),
     # Every night at 02:30: recompute every client's segment (SEG-4).
     BeatDefault(
@@ -89,14 +98,6 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
         description="Alerts agents of installments overdue more than 7 days (PAY-5).",
         crontab={"minute": "0", "hour": "7"},
     ),
-    # Every minute: email the client emails still pending (survey links,
-    # change notices) from the client-email outbox.
-    BeatDefault(
-        name="client-email-outbox-relay",
-        task="cases.tasks.send_client_emails_task",
-        description="Sends the client emails still pending: survey links, change notices.",
-        every_seconds=60,
-    ),
     # Every day at 06:00: warn agents of clients silent for 7 days and open
     # rescue cases at 14 days, two missed sessions or three unanswered emails.
     BeatDefault(
@@ -125,7 +126,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="change-notice-sender",
         task="cases.tasks.send_due_change_notices_task",
-        description="Puts due change notices into the client-email outbox, once (COM-4).",
+        description="Puts the emails of due change notices into the outbox, once (COM-4).",
         every_seconds=900,
     ),
     # Every day at 03:15: mark survey links that expired unanswered.

@@ -21,16 +21,23 @@ from gunicorn.glogging import Logger as GunicornLogger
 # Path prefixes whose next segment is a secret. Kept here (not in settings):
 # the logging configuration is read before the settings are usable.
 SECRET_PATH_PREFIXES = ("/s/",)
+# Prefixes whose whole rest is secret: password-reset links (user id and
+# token) and invitation links (invitation id and token).
+SECRET_TAIL_PREFIXES = ("/account/reset/", "/account/invitation/")
 REDACTED = "[redacted]"
 
 _PATTERN = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in SECRET_PATH_PREFIXES) + r")[^/\s?#\"']+"
 )
+_TAIL_PATTERN = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix in SECRET_TAIL_PREFIXES) + r")[^\s?#\"']+"
+)
 
 
 def redact_secret_paths(text: str) -> str:
     """``text`` with the secret segment of every matching path replaced."""
-    return _PATTERN.sub(lambda match: match.group(1) + REDACTED, text)
+    text = _PATTERN.sub(lambda match: match.group(1) + REDACTED, text)
+    return _TAIL_PATTERN.sub(lambda match: match.group(1) + REDACTED, text)
 
 
 class RedactSecretPathsFilter(logging.Filter):
@@ -49,7 +56,8 @@ class RedactSecretPathsFilter(logging.Filter):
         # (e.g. AdminEmailHandler) must not find the token there either.
         request = getattr(record, "request", None)
         if request is not None and any(
-            str(getattr(request, "path", "")).startswith(prefix) for prefix in SECRET_PATH_PREFIXES
+            str(getattr(request, "path", "")).startswith(prefix)
+            for prefix in (*SECRET_PATH_PREFIXES, *SECRET_TAIL_PREFIXES)
         ):
             record.request = None
         return True

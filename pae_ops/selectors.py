@@ -104,20 +104,11 @@ def heartbeat_status(name: str = "heartbeat") -> HeartbeatStatus:
     )
 
 
-@dataclass(frozen=True)
-class OutboxStatus:
-    pending: int
-    failed: int
+def outbox_status():
+    """The outbox's waiting and problem rows (see ``pae_ops.outbox.outbox_status``)."""
+    from pae_ops.outbox import outbox_status as status
 
-
-def outbox_status() -> OutboxStatus:
-    from django.db.models import Count, Q
-
-    counts = Notification.objects.aggregate(
-        pending=Count("id", filter=Q(email_status=Notification.EmailStatus.PENDING)),
-        failed=Count("id", filter=Q(email_status=Notification.EmailStatus.FAILED)),
-    )
-    return OutboxStatus(pending=counts["pending"], failed=counts["failed"])
+    return status()
 
 
 @dataclass(frozen=True)

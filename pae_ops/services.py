@@ -1,5 +1,5 @@
-"""Portal-wide acts: notifications (the outbox), languages, teams, heartbeats,
-the default business calendar.
+"""Portal-wide acts: notifications (emailed through ``pae_ops.outbox``),
+languages, teams, heartbeats, the default business calendar.
 
 Every function here is one act in one transaction; later apps call
 :func:`notify` for every alert they raise.
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -24,30 +23,22 @@ from django.utils.translation import gettext_lazy as _
 
 from pae_ops.errors import DomainError
 from pae_ops.models import BusinessCalendar, Heartbeat, Language, Notification, Profile
+from pae_ops.outbox import Email, Priority, queue_emails
 from pae_ops.roles import Role, has_role, require_role
+from pae_ops.timezones import user_zone
 
 logger = logging.getLogger(__name__)
 
 User = get_user_model()
 
 
-def _enqueue_relay() -> None:
-    """Ask a worker to send the outbox now; the periodic relay is the fallback.
-
-    Publishing has short timeouts (settings), and a failure is only logged:
-    the rows are already committed, so nothing is lost.
-    """
-    from pae_ops.tasks import sweep_notification_outbox_task
-
-    try:
-        sweep_notification_outbox_task.apply_async(retry=False)
-    except Exception:  # the broker is down; the beat relay will send them
-        logger.warning("Could not publish the outbox relay; the periodic relay will send it.")
-
-
 @dataclass(frozen=True)
 class Message:
-    """One notification to write: ``title``/``body`` may be lazy (``format_lazy``)."""
+    """One notification to write: ``title``/``body`` may be lazy (``format_lazy``).
+
+    ``priority`` is its email's place in the outbox (``OutboxEmail.Priority``):
+    urgent for someone waiting on it (an approval), high for an SLA breach.
+    """
 
     recipient: AbstractBaseUser
     kind: str
@@ -56,6 +47,7 @@ class Message:
     url: str = ""
     dedupe_key: str = ""
     email: bool = True
+    priority: int = Priority.NORMAL
 
 
 def notify(
@@ -67,8 +59,9 @@ def notify(
     url: str = "",
     email: bool = True,
     dedupe_key: str = "",
+    priority: int = Priority.NORMAL,
 ) -> int:
-    """Write one notification row per recipient; email them after commit.
+    """Write one notification row per recipient, and its email into the outbox.
 
     ``title`` and ``body`` may be lazy translations: each row is rendered in
     its recipient's language. With ``dedupe_key`` a recipient gets the row at
@@ -85,123 +78,96 @@ def notify(
             url=url,
             dedupe_key=dedupe_key,
             email=email,
+            priority=priority,
         )
         for user in people.values()
     )
 
 
-def send_emails_after_commit() -> None:
-    """For writers of pending notification rows in SQL: wake the relay at commit."""
-    transaction.on_commit(_enqueue_relay)
+def _insert_keyed(rows: list[Notification]) -> list[tuple[int, int, str]]:
+    """Insert notifications that carry a dedupe key, skipping those already
+    written (by an earlier run or a concurrent writer); returns the
+    (id, recipient, key) of the rows inserted."""
+    fields = ["recipient_id", "kind", "title", "body", "url", "dedupe_key", "created_at"]
+    columns = ", ".join(Notification._meta.get_field(f.removesuffix("_id")).column for f in fields)
+    types = ["bigint", "text", "text", "text", "text", "text", "timestamptz"]
+    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table} ({columns})"  # noqa: S608 (model names)
+        f" SELECT * FROM unnest({unnest})"
+        " ON CONFLICT DO NOTHING RETURNING id, recipient_id, dedupe_key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[getattr(row, f) for row in rows] for f in fields])
+        return cursor.fetchall()
 
 
 def notify_each(messages: Iterable[Message]) -> int:
-    """Write many different notifications in a constant number of queries.
+    """Write many different notifications, and their emails, in a constant
+    number of queries.
 
     What sweeps use: each message is rendered in its recipient's language and
-    written at most once per (recipient, dedupe key). Returns the rows written.
+    written at most once per (recipient, dedupe key). A recipient with an
+    address gets the notification's email through the outbox (unless
+    ``email=False``). Returns the rows written.
     """
     messages = [m for m in messages if m.recipient is not None]
     if not messages:
         return 0
     user_ids = {m.recipient.pk for m in messages}
-    languages = dict(
-        Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "language")
-    )
-    with transaction.atomic():
-        keys = {m.dedupe_key for m in messages if m.dedupe_key}
-        existing = (
-            set(
-                Notification.objects.filter(
-                    recipient_id__in=user_ids, dedupe_key__in=keys
-                ).values_list("recipient_id", "dedupe_key")
-            )
-            if keys
-            else set()
+    preferences = {
+        user_id: (language, zone)
+        for user_id, language, zone in Profile.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "language", "time_zone"
         )
-        rows = []
+    }
+    now = timezone.now()
+    with transaction.atomic():
+        seen: set[tuple[int, str]] = set()
+        keyed, unkeyed = [], []
         for message in messages:
             pair = (message.recipient.pk, message.dedupe_key)
-            if message.dedupe_key and pair in existing:
+            if message.dedupe_key and pair in seen:
                 continue
-            existing.add(pair)
-            language = languages.get(message.recipient.pk, settings.LANGUAGE_CODE)
-            with translation.override(language):
-                rows.append(
-                    Notification(
-                        recipient_id=message.recipient.pk,
-                        kind=message.kind,
-                        title=str(message.title)[:200],
-                        body=str(message.body),
-                        url=message.url,
-                        dedupe_key=message.dedupe_key,
-                        email_status=(
-                            Notification.EmailStatus.PENDING
-                            if message.email and message.recipient.email
-                            else Notification.EmailStatus.NOT_NEEDED
-                        ),
-                    )
+            seen.add(pair)
+            language, zone = preferences.get(message.recipient.pk, (settings.LANGUAGE_CODE, ""))
+            # Rendered on the recipient's clock too (times in texts, docs/security.md).
+            with translation.override(language), timezone.override(user_zone(zone)):
+                row = Notification(
+                    recipient_id=message.recipient.pk,
+                    kind=message.kind,
+                    title=str(message.title)[:200],
+                    body=str(message.body),
+                    url=message.url,
+                    dedupe_key=message.dedupe_key,
+                    created_at=now,
                 )
-        # ignore_conflicts covers a concurrent writer with the same key.
-        Notification.objects.bulk_create(rows, ignore_conflicts=bool(keys))
-        if any(row.email_status == Notification.EmailStatus.PENDING for row in rows):
-            transaction.on_commit(_enqueue_relay)
-    return len(rows)
-
-
-def send_pending_notification_emails(*, batch_size: int | None = None) -> int:
-    """Send the emails of pending notifications, one bounded batch; return how many went.
-
-    Rows are claimed with ``SKIP LOCKED`` so that two relays running at once
-    never send the same email twice. A failed send stays pending until it has
-    failed ``NOTIFICATION_MAX_ATTEMPTS`` times, then it is marked failed (an
-    admin can queue it again).
-    """
-    batch_size = batch_size or settings.NOTIFICATION_RELAY_BATCH
-    max_attempts = settings.NOTIFICATION_MAX_ATTEMPTS
-    sent = 0
-    with transaction.atomic():
-        # Lock the batch: a concurrent relay skips these rows (no double send).
-        batch = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(email_status=Notification.EmailStatus.PENDING)
-            .select_related("recipient")
-            .order_by("id")[:batch_size]
-        )
-        now = timezone.now()
-        for row in batch:
-            row.email_attempts += 1
-            if not row.recipient.email:
-                row.email_status = Notification.EmailStatus.NOT_NEEDED
-            else:
-                try:
-                    send_mail(
-                        subject=row.title,
-                        message=_email_text(row),
-                        from_email=None,
-                        recipient_list=[row.recipient.email],
-                    )
-                except Exception as exc:  # SMTP errors are transient; retry later
-                    row.email_last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                    if row.email_attempts >= max_attempts:
-                        row.email_status = Notification.EmailStatus.FAILED
-                else:
-                    row.email_status = Notification.EmailStatus.SENT
-                    row.email_sent_at = now
-                    row.email_last_error = ""
-                    sent += 1
-        Notification.objects.bulk_update(
-            batch, ["email_status", "email_attempts", "email_sent_at", "email_last_error"]
-        )
-    return sent
-
-
-def _email_text(row: Notification) -> str:
-    parts = [row.body] if row.body else []
-    if row.url:
-        base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
-        parts.append(f"{base}{row.url}")
-    return "\n\n".join(parts) or row.title
+            (keyed if message.dedupe_key else unkeyed).append((message, row))
+        written: list[tuple[Message, int]] = []
+        if unkeyed:
+            Notification.objects.bulk_create([row for _m, row in unkeyed])
+            written += [(message, row.pk) for message, row in unkeyed]
+        if keyed:
+            by_pair = {(m.recipient.pk, m.dedupe_key): m for m, _row in keyed}
+            written += [
+                (by_pair[(recipient_id, key)], pk)
+                for pk, recipient_id, key in _insert_keyed([row for _m, row in keyed])
+            ]
+        emails = [
+            Email(
+                kind="notification",
+                to_user=message.recipient,
+                priority=message.priority,
+                dedupe_key=f"notification:{pk}",
+                context={"notification_id": pk},
+                notification_id=pk,
+            )
+            for message, pk in written
+            if message.email and message.recipient.email
+        ]
+        if emails:
+            queue_emails(emails)
+    return len(written)
 
 
 @transaction.atomic
@@ -222,20 +188,6 @@ def mark_notifications_read(
             raise DomainError(_("That notification does not exist."))
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
-
-
-@transaction.atomic
-def requeue_failed_notifications(
-    *, actor: AbstractBaseUser, notification_ids: Iterable[int]
-) -> int:
-    """Put failed emails back in the outbox (admins only)."""
-    require_role(actor, Role.ADMIN)
-    count = Notification.objects.filter(
-        pk__in=list(notification_ids), email_status=Notification.EmailStatus.FAILED
-    ).update(email_status=Notification.EmailStatus.PENDING, email_attempts=0)
-    if count:
-        transaction.on_commit(_enqueue_relay)
-    return count
 
 
 @transaction.atomic
@@ -324,8 +276,7 @@ __all__ = [
     "make_default_business_calendar",
     "mark_notifications_read",
     "notify",
+    "notify_each",
     "record_heartbeat",
-    "requeue_failed_notifications",
-    "send_pending_notification_emails",
     "set_user_language",
 ]

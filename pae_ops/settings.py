@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Ours, in dependency order: partners <- clients <- cases <- refunds <- kpis
     "pae_ops",
     "partners",
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
     "cases",
     "refunds",
     "kpis",
+    # Sign-in, second factor, invitations, sessions and the account page.
+    "pae_ops.accounts",
 ]
 
 MIDDLEWARE = [
@@ -85,8 +89,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The second factor: nothing but enrolment until the session is verified.
+    "django_otp.middleware.OTPMiddleware",
+    "pae_ops.accounts.middleware.SecondFactorMiddleware",
     "pae_ops.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle sessions and those of deactivated users (says so in a message).
+    "pae_ops.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -169,6 +178,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Accounts (docs/security.md). A password-reset link works once and for this
+# many minutes; an invitation link works once and for this many days.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# The second factor (TOTP) is required of Admins, Directors, Leaders and
+# Partner approvers. Only the demo and the suite may turn it off: a system
+# check refuses it under DJANGO_ENV=production and `check --deploy` names it.
+# The suite turns it off by default because it signs users in with
+# force_login; the two-factor tests turn it on (tests/accounts).
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=DJANGO_ENV != "test")
+# Agents may enrol a second factor; this makes it compulsory for them too.
+TWO_FACTOR_REQUIRED_FOR_AGENTS = env.bool("TWO_FACTOR_REQUIRED_FOR_AGENTS", default=False)
+# The issuer an authenticator app shows beside the login.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="PAE Ops")
+# Recovery codes given at enrolment (each works once).
+RECOVERY_CODE_COUNT = env.int("RECOVERY_CODE_COUNT", default=10)
+# A session without a request for this many minutes ends (idle timeout).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -176,6 +204,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Every failed sign-in (password or second factor) is kept for the admins.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Language: Spanish by default, English per user (see pae_ops.middleware).
 LANGUAGE_CODE = "es"
@@ -238,7 +268,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # A broker outage must never hang a page: short timeouts, bounded retries.
+    # The workers' and beat's connections. A request never publishes on
+    # these: it uses pae_ops.broker.publish_quietly (CELERY_PUBLISH_TIMEOUT).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
@@ -248,6 +279,9 @@ else:
         "interval_max": 1,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Seconds a publish from a request may take at most (connect, and each read
+# or write) before it gives up: no page waits on Redis.
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=0.2)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -268,9 +302,22 @@ CELERY_TASK_ALWAYS_EAGER = False
 REFUND_FREQUENT_COUNT = env.int("REFUND_FREQUENT_COUNT", default=2)
 REFUND_FREQUENT_WINDOW_DAYS = env.int("REFUND_FREQUENT_WINDOW_DAYS", default=365)
 
-# Notification outbox: how many rows one relay run sends, and retries per row.
-NOTIFICATION_RELAY_BATCH = env.int("NOTIFICATION_RELAY_BATCH", default=200)
-NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# The email outbox (pae_ops.outbox, docs/operations.md): rows claimed per
+# round, seconds one relay run sends for (below the task's soft time limit),
+# the lease of a claim (a relay silent for longer is reconciled), attempts
+# before "failed", days sent emails are kept, an optional hook that asks the
+# mail provider about an email in doubt, and how long a nudge stays useful.
+OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", default=100)
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=45)
+OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=180)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+OUTBOX_RECONCILER = env.str("OUTBOX_RECONCILER", default="")
+OUTBOX_NUDGE_EXPIRES_SECONDS = env.int("OUTBOX_NUDGE_EXPIRES_SECONDS", default=120)
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # The same backend with the hook that records an email just before the
+    # server can accept it (pae_ops.outbox.smtp).
+    EMAIL_BACKEND = "pae_ops.outbox.smtp.EmailBackend"
 # The absolute address of the portal, for links in emails (survey links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -289,9 +336,6 @@ RESCUE_DEFAULT_AREA = env.str("RESCUE_DEFAULT_AREA", default="experience")
 # COM-4: how long before a change takes effect its notice must go out.
 CHANGE_NOTICE_MIN_DAYS = env.int("CHANGE_NOTICE_MIN_DAYS", default=7)
 CHANGE_NOTICE_EMERGENCY_MIN_HOURS = env.int("CHANGE_NOTICE_EMERGENCY_MIN_HOURS", default=24)
-# The client-email outbox: emails sent per relay run, and attempts before "failed".
-CLIENT_EMAIL_RELAY_BATCH = env.int("CLIENT_EMAIL_RELAY_BATCH", default=200)
-CLIENT_EMAIL_MAX_ATTEMPTS = env.int("CLIENT_EMAIL_MAX_ATTEMPTS", default=5)
 
 # The health page calls the heartbeat stale after this many minutes.
 HEARTBEAT_STALE_MINUTES = env.int("HEARTBEAT_STALE_MINUTES", default=15)

@@ -14,8 +14,16 @@ def record_heartbeat_task() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def sweep_notification_outbox_task() -> int:
-    """Send one bounded batch of pending notification emails."""
-    from pae_ops.services import send_pending_notification_emails
+def relay_outbox_task() -> dict[str, int]:
+    """Send what the email outbox holds, most urgent first, for one bounded run."""
+    from pae_ops.outbox import relay_outbox
 
-    return send_pending_notification_emails()
+    return relay_outbox().as_dict()
+
+
+@shared_task(acks_late=True)
+def purge_outbox_task() -> int:
+    """Delete sent emails older than OUTBOX_RETENTION_DAYS."""
+    from pae_ops.outbox import purge_sent_emails
+
+    return purge_sent_emails()

@@ -28,6 +28,8 @@ urlpatterns = [
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
+    # The account page, the second factor, password reset and invitations.
+    path("account/", include("pae_ops.accounts.urls")),
     # The public survey link (COM-2): the only page without a login. Its
     # token is redacted from the logs (pae_ops.log_redaction).
     path("s/<str:token>/", survey_views.survey_page, name="survey"),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from pae_ops.accounts.services import send_invitation
 from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.errors import DomainError
 from partners import selectors, services
@@ -437,7 +438,7 @@ class PartnerContactAdmin(SafeAutocompleteMixin, ReadOnlyHistoryAdmin):
     list_select_related = ["partner", "user"]
     autocomplete_fields = ["partner"]
     readonly_fields = ["user"]
-    actions = ["create_approver_login"]
+    actions = ["create_approver_login", "send_approver_invitation"]
 
     @admin.action(
         description=gettext_lazy("Create a partner approver login"), permissions=["change"]
@@ -460,8 +461,38 @@ class PartnerContactAdmin(SafeAutocompleteMixin, ReadOnlyHistoryAdmin):
                         _("Login %(username)s created for %(contact)s.")
                         % {"username": user.get_username(), "contact": contact.name},
                         reverse("admin:auth_user_change", args=[user.pk]),
-                        _("Set its password or send a reset link from the user's page."),
+                        _("An invitation to choose the password went to %(email)s.")
+                        % {"email": user.email},
                     ),
+                    messages.SUCCESS,
+                )
+
+    @admin.action(
+        description=gettext_lazy(
+            "Send the approver login an invitation (replaces any earlier link)"
+        ),
+        permissions=["change"],
+    )
+    def send_approver_invitation(self, request, queryset):
+        for contact in queryset.select_related("user").order_by("pk"):
+            if contact.user_id is None:
+                self.message_user(
+                    request,
+                    format_html("{}: {}", contact, _("Create its login first.")),
+                    messages.ERROR,
+                )
+                continue
+            try:
+                send_invitation(actor=request.user, user_id=contact.user_id, request=request)
+            except DomainError as exc:
+                self.message_user(
+                    request, format_html("{}: {}", contact, exc.message), messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Invitation sent to %(email)s; any earlier link stopped working.")
+                    % {"email": contact.user.email},
                     messages.SUCCESS,
                 )
 

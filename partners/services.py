@@ -20,6 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pae_ops.accounts.services import send_invitation
 from pae_ops.errors import DomainError
 from pae_ops.models import Profile
 from pae_ops.roles import Role, require_role
@@ -161,9 +162,9 @@ def create_partner_approver_login(*, actor: AbstractBaseUser, contact_id: int) -
     """Give a partner contact who approves refunds a login in the Partner approver group.
 
     The username is the contact's email (lower case); the password is
-    unusable until the admin sets one or sends a reset link (see
-    docs/partners.md). The login reaches only its partner's pending refund
-    approvals (``partners.selectors.partner_for_approver``).
+    unusable until the contact chooses one through the invitation sent here
+    (docs/partners.md, docs/security.md). The login reaches only its
+    partner's pending refund approvals (``partners.selectors.partner_for_approver``).
     Rules: ROLE-1, PAR-3. Raises DomainError or PermissionDenied.
     """
     require_role(actor, Role.ADMIN)
@@ -198,6 +199,7 @@ def create_partner_approver_login(*, actor: AbstractBaseUser, contact_id: int) -
     Profile.objects.create(user=user)
     contact.user = user
     contact.save(update_fields=["user", "updated_at"])
+    send_invitation(actor=actor, user_id=user.pk)
     return user
 
 

@@ -28,8 +28,10 @@ from clients import services as client_services
 from clients.models import CreditEntry, PaymentPlan, Purchase, Segment
 from clients.selectors import client_leader, watching_leader, watching_leader_ids
 from pae_ops.errors import ActRefused, DomainError
+from pae_ops.outbox import Priority
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.services import Message, notify_each
+from pae_ops.timezones import portal_today
 from partners.selectors import partner_for_approver
 from refunds.models import ExitSurvey, RefundApproval, RefundOffer, RefundRequest
 
@@ -118,6 +120,8 @@ def _notify(request: RefundRequest, people, kind: str, title) -> None:
                 title=title,
                 url=_url(request),
                 dedupe_key=f"{kind}:{request.pk}:{request.status}",
+                # Someone waits on an approval: its email goes out first.
+                priority=Priority.URGENT if kind == "refund-awaiting" else Priority.NORMAL,
             )
         )
     notify_each(messages)
@@ -374,7 +378,7 @@ def _outside_terms(purchase: Purchase) -> bool:
     if not product.refundable:
         return True
     last_day = purchase.purchased_on + timedelta(days=product.refund_window_days)
-    return timezone.localdate() > last_day
+    return portal_today() > last_day
 
 
 @transaction.atomic

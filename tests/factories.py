@@ -45,13 +45,14 @@ class UserFactory(DjangoModelFactory[User]):
 
     @factory.post_generation
     def profile(self, create: bool, extracted, **kwargs) -> None:
-        """Every user gets a profile; ``team_leader=`` and ``language=`` set it."""
+        """Every user gets a profile; ``leader=``, ``language=`` and ``time_zone=`` set it."""
         if create:
             Profile.objects.update_or_create(
                 user=self,
                 defaults={
                     "leader": kwargs.get("leader"),
                     "language": kwargs.get("language", Language.SPANISH),
+                    "time_zone": kwargs.get("time_zone", ""),
                 },
             )
 
@@ -72,4 +73,3 @@ class NotificationFactory(DjangoModelFactory[Notification]):
     recipient = factory.SubFactory(UserFactory)
     kind = "general"
     title = factory.Faker("sentence", nb_words=5, locale="es_MX")
-    email_status = Notification.EmailStatus.NOT_NEEDED

@@ -12,7 +12,8 @@ modules:
 - ``rescue``: the client's answers, the rescue protocol, area and outcome.
 - ``rescue_sweeps``: the inactivity and rescue escalation sweeps.
 - ``notices``: change notices.
-- ``outbox``: the client-email outbox and its relay.
+- ``outbox``: the client emails (survey links, change notices) through the
+  portal's outbox: queueing and rendering.
 """
 
 from cases.services.interactions import log_interaction, type_interaction
@@ -31,7 +32,6 @@ from cases.services.notices import (
     schedule_change_notice,
     send_due_change_notices,
 )
-from cases.services.outbox import requeue_failed_client_emails, send_pending_client_emails
 from cases.services.rescue import record_client_answer, set_rescue_area
 from cases.services.rescue_sweeps import (
     InactivityReport,
@@ -62,13 +62,11 @@ __all__ = [
     "open_case",
     "record_client_answer",
     "reopen_case",
-    "requeue_failed_client_emails",
     "resolve_case",
     "resume_case",
     "review_survey_answer",
     "schedule_change_notice",
     "send_due_change_notices",
-    "send_pending_client_emails",
     "send_survey",
     "send_weekly_feedback_digests",
     "set_rescue_area",

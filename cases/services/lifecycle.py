@@ -343,7 +343,7 @@ def resolve_case(*, actor: AbstractBaseUser, case_id: int, rescue_outcome: str =
 
     The watchers (SEG-7) hear of it. A rescue case says whether the client was
     retained (``rescue_outcome``, KPI-7). The CSAT survey goes by email through
-    the client-email outbox (once per case; not when the client has no email).
+    the outbox (once per case; not when the client has no email).
     Rules: SLA-2, SEG-7, COM-2, ROLE-1. Raises DomainError or PermissionDenied.
     """
     # Imported here: surveys opens follow-up cases with create_case (a cycle).

@@ -1,5 +1,5 @@
 """Change notices (COM-4): a leader schedules a notice of a service or price
-change; the periodic sender puts it in the client-email outbox on its date.
+change; the periodic sender puts its emails in the outbox on its date.
 
 Rules: COM-4, ROLE-1.
 """
@@ -15,8 +15,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import ChangeNotice, OutboundEmail
-from cases.services.outbox import enqueue_client_email_relay
+from cases.models import ChangeNotice
+from cases.services.outbox import queue_notice_emails
 from clients.models import Client, Product, Purchase
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, require_role
@@ -163,30 +163,23 @@ def _send_notice(notice: ChangeNotice, now: datetime) -> int:
             audience(notice)
             .filter(pk__gt=after_pk)
             .order_by("pk")
-            .values_list("pk", "speaks_es", "speaks_en")[:BATCH_SIZE]
+            .values_list("pk", "email", "speaks_es", "speaks_en")[:BATCH_SIZE]
         )
         if not rows:
             return count
-        OutboundEmail.objects.bulk_create(
-            [
-                OutboundEmail(
-                    client_id=client_id,
-                    kind=OutboundEmail.Kind.CHANGE_NOTICE,
-                    notice=notice,
-                    language="en" if (speaks_en and not speaks_es) else "es",
-                    dedupe_key=f"notice:{notice.pk}:{client_id}",
-                    created_at=now,
-                )
-                for client_id, speaks_es, speaks_en in rows
+        queue_notice_emails(
+            notice=notice,
+            recipients=[
+                (client_id, email, "en" if (speaks_en and not speaks_es) else "es")
+                for client_id, email, speaks_es, speaks_en in rows
             ],
-            ignore_conflicts=True,
         )
         count += len(rows)
         after_pk = rows[-1][0]
 
 
 def send_due_change_notices(*, now: datetime | None = None) -> int:
-    """Put every scheduled notice whose send time came into the client-email
+    """Put the emails of every scheduled notice whose send time came into the
     outbox, once; returns how many notices went out (COM-4).
 
     Each notice is its own transaction, locked with ``SKIP LOCKED`` (a
@@ -209,5 +202,4 @@ def send_due_change_notices(*, now: datetime | None = None) -> int:
             notice.status = ChangeNotice.Status.SENT
             notice.sent_at = now
             notice.save(update_fields=["status", "sent_at", "recipient_count", "updated_at"])
-            transaction.on_commit(enqueue_client_email_relay)
             sent += 1

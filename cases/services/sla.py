@@ -40,7 +40,7 @@ from django.utils.translation import gettext
 from cases.models import Case, Escalation, SlaEvent
 from clients.models import Client
 from pae_ops.models import Notification, Profile
-from pae_ops.services import send_emails_after_commit
+from pae_ops.outbox import Priority, queue_notification_emails
 
 User = get_user_model()
 
@@ -231,27 +231,23 @@ def _recipients_sql(step: _Pass, case_ids: list[int]) -> tuple[str, list]:
 def _notify(step: _Pass, case_ids: list[int]) -> None:
     """One notification per person and event, in each one's language, in one
     statement; the (recipient, key) constraint makes a re-run write nothing.
-    Emailed like every notification (the outbox relay) when the person has an
-    address."""
+    Emailed through the outbox (a breach before routine mail) when the person
+    has an address."""
     recipients, recipient_params = _recipients_sql(step, case_ids)
     title, title_params = _title_sql(step)
     marker = 987654321
     url_prefix, url_suffix = reverse("cases:detail", args=[marker]).split(str(marker))
     cycle = "1" if step.window == SlaEvent.Window.FIRST_RESPONSE else "c.sla_cycle"
-    status = Notification.EmailStatus
     sql = (
         f"INSERT INTO {Notification._meta.db_table}"  # noqa: S608 (names from the models)
-        " (recipient_id, kind, title, body, url, dedupe_key, created_at,"
-        " email_status, email_attempts, email_last_error)"
+        " (recipient_id, kind, title, body, url, dedupe_key, created_at)"
         f" SELECT r.user_id, %s, {title}, '', concat(%s::text, c.id, %s::text),"
-        f" concat('sla:', c.id, ':', %s::text, ':', %s::text, ':', {cycle}), %s,"
-        " CASE WHEN u.email <> '' THEN %s ELSE %s END, 0, ''"
+        f" concat('sla:', c.id, ':', %s::text, ':', %s::text, ':', {cycle}), %s"
         f" FROM ({recipients}) r"
         f" JOIN {Case._meta.db_table} c ON c.id = r.case_id"
         f" JOIN {Client._meta.db_table} cl ON cl.id = c.client_id"
-        f" JOIN {User._meta.db_table} u ON u.id = r.user_id"
         f" LEFT JOIN {Profile._meta.db_table} p ON p.user_id = r.user_id"
-        " ON CONFLICT DO NOTHING RETURNING email_status"
+        " ON CONFLICT DO NOTHING RETURNING id"
     )
     params = [
         f"sla-{step.kind}",
@@ -261,15 +257,13 @@ def _notify(step: _Pass, case_ids: list[int]) -> None:
         step.window,
         step.kind,
         timezone.now(),
-        status.PENDING,
-        status.NOT_NEEDED,
         *recipient_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        pending = any(row[0] == status.PENDING for row in cursor.fetchall())
-    if pending:
-        send_emails_after_commit()
+        written = [pk for (pk,) in cursor.fetchall()]
+    priority = Priority.HIGH if step.kind == SlaEvent.Kind.BREACH else Priority.NORMAL
+    queue_notification_emails(written, priority=priority)
 
 
 def _escalate_breached(step: _Pass, case_ids: list[int], *, now: datetime) -> None:

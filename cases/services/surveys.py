@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases import selectors
-from cases.models import Case, Interaction, OutboundEmail, RescueStep, Survey, TypingReason
+from cases.models import Case, Interaction, RescueStep, Survey, TypingReason
 from cases.selectors import get_sla_settings
 from cases.services._common import WORKERS, calendar_spec, ensure_can_change, ensure_open, lock_case
 from cases.services.interactions import log_interaction
 from cases.services.lifecycle import create_case
-from cases.services.outbox import queue_client_email
+from cases.services.outbox import queue_survey_email
 from cases.services.rescue import record_client_answer
 from clients.models import Client
 from clients.services import recompute_client_segment
@@ -63,14 +63,7 @@ def _create_survey(
         sent_at=now,
         expires_at=now + timedelta(days=settings.SURVEY_LINK_DAYS),
     )
-    queue_client_email(
-        client_id=client.pk,
-        kind=OutboundEmail.Kind.SURVEY,
-        language=survey.language,
-        dedupe_key=f"survey:{survey.pk}",
-        now=now,
-        survey=survey,
-    )
+    queue_survey_email(survey=survey, client=client)
     return survey
 
 

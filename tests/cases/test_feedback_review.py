@@ -13,7 +13,7 @@ from cases import selectors, services
 from cases.models import Survey
 from pae_ops.errors import DomainError
 from pae_ops.models import Notification
-from pae_ops.services import send_pending_notification_emails
+from pae_ops.outbox import relay_outbox
 from tests.cases.factories import SurveyFactory, mx
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
@@ -175,14 +175,14 @@ def test_each_leader_gets_last_weeks_answers_of_their_team(team):
 
 
 def test_the_digest_email_is_in_each_leaders_language(team):
-    """RULES: COM-3. Through the notification outbox, in Spanish and in English."""
+    """RULES: COM-3. Through the outbox, in Spanish and in English."""
     english = UserFactory(leader=True, profile__language="en", username="leader-en")
     agent_en = UserFactory(agent=True, profile__leader=english)
     answered(team["agent"], kind="csat", score=2, name="Rosa Peña", comment="No me llamaron")
     answered(agent_en, kind="nps", score=10, name="John Smith")
     services.send_weekly_feedback_digests()
 
-    send_pending_notification_emails()
+    relay_outbox()
 
     by_to = {message.to[0]: message for message in mail.outbox}
     spanish = by_to[team["leader"].email]

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from cases import tasks
-from cases.models import OutboundEmail, Survey
+from cases.models import Survey
 from tests.cases.factories import CaseFactory, ChangeNoticeFactory, SurveyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "default_calendar")]
@@ -37,19 +37,6 @@ def test_one_csat_per_case():
         SurveyFactory(client=case.client, case=case, kind="csat")
 
 
-def test_a_client_email_names_its_source():
-    """RULES: COM-2, COM-4"""
-    survey = SurveyFactory()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        OutboundEmail.objects.create(
-            client=survey.client,
-            kind="change_notice",
-            survey=survey,
-            dedupe_key="x",
-            created_at=survey.sent_at,
-        )
-
-
 def test_an_emergency_notice_row_needs_its_reason():
     """RULES: COM-4"""
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -62,5 +49,4 @@ def test_the_follow_up_tasks_call_their_services():
     assert tasks.sweep_rescue_escalations_task() == 0
     assert tasks.send_due_change_notices_task() == 0
     assert tasks.sweep_expired_surveys_task() == 0
-    assert tasks.send_client_emails_task() == 0
     assert tasks.send_weekly_feedback_digest_task() == 0

@@ -1,4 +1,4 @@
-"""Change notices (COM-4) and the client-email outbox that sends them."""
+"""Change notices (COM-4) and their client emails through the outbox."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
-from cases.models import ChangeNotice, OutboundEmail
+from cases.models import ChangeNotice
 from pae_ops.errors import DomainError
+from pae_ops.models import OutboxEmail
+from pae_ops.outbox import relay_outbox, requeue_emails
 from tests.cases.factories import ChangeNoticeFactory, SurveyFactory
 from tests.clients.factories import ClientFactory, ProductFactory, PurchaseFactory
 from tests.factories import UserFactory
@@ -122,11 +125,15 @@ def test_a_due_notice_goes_to_the_products_clients_once(team, clock):
 
     notice.refresh_from_db()
     assert (notice.status, notice.sent_at, notice.recipient_count) == ("sent", clock.now, 2)
-    emails = {email.client_id: email for email in OutboundEmail.objects.filter(notice=notice)}
+    emails = {
+        email.context["client_id"]: email
+        for email in OutboxEmail.objects.filter(kind="change_notice", context__notice_id=notice.pk)
+    }
     assert set(emails) == {spanish.pk, english.pk}
     assert (emails[spanish.pk].language, emails[english.pk].language) == ("es", "en")
+    assert emails[spanish.pk].priority == OutboxEmail.Priority.BULK
 
-    services.send_pending_client_emails()
+    relay_outbox()
     by_to = {message.to[0]: message for message in mail.outbox}
     assert by_to[spanish.email].subject == "Nuevo precio del programa"
     assert "El programa cuesta 10 % más" in by_to[spanish.email].body
@@ -140,7 +147,7 @@ def test_a_cancelled_notice_is_never_sent(team, clock):
     notice = schedule(team["leader"], clock, ahead=timedelta(days=7))
     services.cancel_change_notice(actor=team["leader"], notice_id=notice.pk)
     assert services.send_due_change_notices() == 0
-    assert not OutboundEmail.objects.exists()
+    assert not OutboxEmail.objects.exists()
     with pytest.raises(DomainError):
         services.cancel_change_notice(actor=team["leader"], notice_id=notice.pk)
 
@@ -151,7 +158,9 @@ def test_a_notice_without_product_goes_to_every_client_with_a_purchase(team, clo
     ClientFactory()  # never bought
     schedule(team["leader"], clock, ahead=timedelta(days=7))
     services.send_due_change_notices()
-    assert set(OutboundEmail.objects.values_list("client_id", flat=True)) == {c.pk for c in buyers}
+    assert set(OutboxEmail.objects.values_list("context__client_id", flat=True)) == {
+        c.pk for c in buyers
+    }
 
 
 # Pages ----------------------------------------------------------------------------------------
@@ -191,26 +200,26 @@ def test_only_leaders_open_the_notice_form(client, role):
     assert client.get(reverse("cases:notice-new")).status_code == 403
 
 
-# The client-email outbox -----------------------------------------------------------------------
+# Client emails through the outbox --------------------------------------------------------------
+
+
+def _survey_email(survey):
+    from cases.services.outbox import queue_survey_email
+
+    return queue_survey_email(survey=survey, client=survey.client)
 
 
 def test_the_relay_retries_then_marks_a_failed_email(settings):
     """RULES: COM-2. Transient SMTP errors are retried; the last try marks it failed."""
     settings.EMAIL_BACKEND = "tests.pae_ops.failing_email.FailingBackend"
-    settings.CLIENT_EMAIL_MAX_ATTEMPTS = 2
-    survey = SurveyFactory()
-    email = OutboundEmail.objects.create(
-        client=survey.client,
-        kind="survey",
-        survey=survey,
-        dedupe_key="s",
-        created_at=survey.sent_at,
-    )
-    assert services.send_pending_client_emails() == 0
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    email = _survey_email(SurveyFactory())
+    assert relay_outbox().sent == 0
     email.refresh_from_db()
     assert (email.status, email.attempts) == ("pending", 1)
     assert "SMTP down" in email.last_error
-    services.send_pending_client_emails()
+    OutboxEmail.objects.update(next_attempt_at=timezone.now())
+    relay_outbox()
     email.refresh_from_db()
     assert (email.status, email.attempts) == ("failed", 2)
 
@@ -218,33 +227,30 @@ def test_the_relay_retries_then_marks_a_failed_email(settings):
 def test_the_relay_skips_what_can_no_longer_be_answered(clock):
     """RULES: COM-2. An expired survey's email is not sent."""
     survey = SurveyFactory()
-    email = OutboundEmail.objects.create(
-        client=survey.client, kind="survey", survey=survey, dedupe_key="s", created_at=clock.now
-    )
+    email = _survey_email(survey)
     clock.advance(days=31)
-    assert services.send_pending_client_emails() == 0
+    assert relay_outbox().skipped == 1
     email.refresh_from_db()
     assert email.status == "skipped"
     assert mail.outbox == []
 
 
-def test_failed_client_emails_are_queued_again_by_an_admin_only(settings):
+def test_a_cancelled_notices_queued_emails_are_skipped(team, clock):
+    """RULES: COM-4"""
+    PurchaseFactory()
+    notice = schedule(team["leader"], clock, ahead=timedelta(days=7))
+    services.send_due_change_notices()
+    ChangeNotice.objects.filter(pk=notice.pk).update(status=ChangeNotice.Status.CANCELLED)
+    assert relay_outbox().skipped == 1
+    assert mail.outbox == []
+
+
+def test_failed_client_emails_are_queued_again_by_an_admin_only():
     """RULES: ROLE-1"""
-    survey = SurveyFactory()
-    email = OutboundEmail.objects.create(
-        client=survey.client,
-        kind="survey",
-        survey=survey,
-        dedupe_key="s",
-        created_at=survey.sent_at,
-        status="failed",
-        attempts=5,
-    )
+    email = _survey_email(SurveyFactory())
+    OutboxEmail.objects.filter(pk=email.pk).update(status="failed", attempts=5)
     with pytest.raises(PermissionDenied):
-        services.requeue_failed_client_emails(actor=UserFactory(leader=True), email_ids=[email.pk])
-    assert (
-        services.requeue_failed_client_emails(actor=UserFactory(admin=True), email_ids=[email.pk])
-        == 1
-    )
+        requeue_emails(actor=UserFactory(leader=True), email_ids=[email.pk])
+    assert requeue_emails(actor=UserFactory(admin=True), email_ids=[email.pk]) == 1
     email.refresh_from_db()
     assert (email.status, email.attempts) == ("pending", 0)

@@ -10,11 +10,13 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from cases import services
-from cases.models import Case, Interaction, OutboundEmail, RescueStep, Survey
+from cases.models import Case, Interaction, RescueStep, Survey
 from cases.survey_links import survey_id_from_token, survey_path
 from clients.models import Segment
 from clients.segmentation import compute_results
 from pae_ops.errors import DomainError
+from pae_ops.models import OutboxEmail
+from pae_ops.outbox import relay_outbox
 from tests.cases.factories import CaseFactory, SurveyFactory, TypingReasonFactory
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
@@ -55,15 +57,15 @@ def test_resolve_case_sends_the_csat_survey_at_once(
     )
     assert survey.sent_at == clock.now
     assert survey.expires_at == clock.now + timedelta(days=30)
-    email = OutboundEmail.objects.get(survey=survey)
-    assert (email.kind, email.status, email.client) == ("survey", "pending", customer)
-    assert len(callbacks) == 1  # the client-email relay, enqueued after commit
+    email = OutboxEmail.objects.get(context__survey_id=survey.pk)
+    assert (email.kind, email.status, email.to_address) == ("survey", "pending", customer.email)
+    assert len(callbacks) == 1  # the outbox relay's nudge, after commit
 
 
 def test_the_relay_emails_the_signed_link_in_the_clients_language(team, resolved_csat, settings):
     """RULES: COM-2. The email carries a signed link that needs no login."""
     settings.PORTAL_BASE_URL = "https://pae.example"
-    sent = services.send_pending_client_emails()
+    sent = relay_outbox().sent
 
     assert sent == 1
     (message,) = mail.outbox
@@ -73,10 +75,10 @@ def test_the_relay_emails_the_signed_link_in_the_clients_language(team, resolved
     assert link in message.body
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert survey_id_from_token(token) == resolved_csat.pk
-    email = OutboundEmail.objects.get(survey=resolved_csat)
+    email = OutboxEmail.objects.get(context__survey_id=resolved_csat.pk)
     assert (email.status, email.attempts, email.subject) == ("sent", 1, message.subject)
     # The link is derived when it is sent: it is stored nowhere.
-    assert token not in str(OutboundEmail.objects.values().get(pk=email.pk))
+    assert token not in str(OutboxEmail.objects.values().get(pk=email.pk))
     assert token not in str(Survey.objects.values().get(pk=resolved_csat.pk))
 
 
@@ -85,7 +87,7 @@ def test_an_english_only_client_gets_the_survey_in_english(team):
     customer = ClientFactory(assigned_agent=team["agent"], languages=["en"])
     case = CaseFactory(client=customer, assignee=team["agent"])
     services.resolve_case(actor=team["agent"], case_id=case.pk)
-    services.send_pending_client_emails()
+    relay_outbox()
 
     assert Survey.objects.get(case=case).language == "en"
     assert mail.outbox[0].subject == "How did we do? Tell us in one minute"
@@ -118,7 +120,7 @@ def test_send_survey_sends_nps_on_demand_once_at_a_time(team):
     customer = ClientFactory(assigned_agent=team["agent"])
     survey = services.send_survey(actor=team["agent"], client_id=customer.pk, kind="nps")
     assert (survey.kind, survey.sent_by, survey.agent) == ("nps", team["agent"], team["agent"])
-    assert OutboundEmail.objects.filter(survey=survey).exists()
+    assert OutboxEmail.objects.filter(context__survey_id=survey.pk).exists()
 
     with pytest.raises(DomainError) as excinfo:
         services.send_survey(actor=team["agent"], client_id=customer.pk, kind="nps")

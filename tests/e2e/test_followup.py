@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from cases import services
 from cases.models import Case, Survey
+from pae_ops.outbox import relay_outbox
 from tests.cases.factories import CaseFactory, SurveyFactory, ensure_default_calendar
 from tests.clients.factories import ClientFactory
 from tests.e2e.test_cases import log_in
@@ -46,7 +47,7 @@ def test_client_answers_two_stars_on_a_phone_and_the_agent_gets_a_follow_up(
         client=customer, assignee=agent, opened_at=timezone.now() - timedelta(hours=2)
     )
     services.resolve_case(actor=agent, case_id=case.pk)
-    services.send_pending_client_emails()
+    relay_outbox()
     (message,) = mail.outbox
     link = re.search(r"https?://\S+/s/\S+/", message.body).group(0)
 

@@ -1,11 +1,10 @@
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 
 from pae_ops import services
 from pae_ops.errors import DomainError
-from pae_ops.models import Heartbeat, Notification, Profile
+from pae_ops.models import Heartbeat, Notification, OutboxEmail, Profile
 from tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ def test_notify_writes_one_row_per_recipient_and_enqueues_after_commit(
     assert count == 2
     rows = Notification.objects.filter(kind="test")
     assert {row.recipient_id for row in rows} == {agent.pk, leader.pk}
-    assert {row.email_status for row in rows} == {Notification.EmailStatus.PENDING}
+    assert OutboxEmail.objects.filter(notification__in=rows).count() == 2
     assert len(callbacks) == 1
 
 
@@ -52,72 +51,25 @@ def test_notify_skips_email_for_users_without_address(django_capture_on_commit_c
     user = UserFactory(email="")
     with django_capture_on_commit_callbacks() as callbacks:
         services.notify(recipients=[user], kind="test", title="x")
-    assert Notification.objects.get().email_status == Notification.EmailStatus.NOT_NEEDED
+    assert Notification.objects.exists()
+    assert not OutboxEmail.objects.exists()
     assert callbacks == []
 
 
 def test_notify_survives_a_broker_outage(monkeypatch, django_capture_on_commit_callbacks):
-    """The row is written and the page goes on when publishing fails."""
+    """The rows are written and the page goes on when publishing fails."""
     from kombu.exceptions import OperationalError
 
-    from pae_ops.tasks import sweep_notification_outbox_task
+    from pae_ops.tasks import relay_outbox_task
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis. Connection refused.")
 
-    monkeypatch.setattr(sweep_notification_outbox_task, "apply_async", broker_down)
+    monkeypatch.setattr(relay_outbox_task, "apply_async", broker_down)
     user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         services.notify(recipients=[user], kind="test", title="x")
-    assert Notification.objects.get().email_status == Notification.EmailStatus.PENDING
-
-
-# outbox relay ---------------------------------------------------------------
-
-
-def test_relay_sends_pending_emails_once():
-    NotificationFactory.create_batch(3, email_status=Notification.EmailStatus.PENDING)
-    assert services.send_pending_notification_emails() == 3
-    assert services.send_pending_notification_emails() == 0
-    assert len(mail.outbox) == 3
-    assert not Notification.objects.exclude(email_status=Notification.EmailStatus.SENT).exists()
-
-
-def test_relay_keeps_failed_sends_pending_then_marks_them_failed(settings):
-    settings.EMAIL_BACKEND = "tests.pae_ops.failing_email.FailingBackend"
-    settings.NOTIFICATION_MAX_ATTEMPTS = 2
-    note = NotificationFactory(email_status=Notification.EmailStatus.PENDING)
-
-    services.send_pending_notification_emails()
-    note.refresh_from_db()
-    assert (note.email_status, note.email_attempts) == (Notification.EmailStatus.PENDING, 1)
-    assert "SMTP down" in note.email_last_error
-
-    services.send_pending_notification_emails()
-    note.refresh_from_db()
-    assert (note.email_status, note.email_attempts) == (Notification.EmailStatus.FAILED, 2)
-
-
-def test_relay_works_in_bounded_batches():
-    NotificationFactory.create_batch(5, email_status=Notification.EmailStatus.PENDING)
-    assert services.send_pending_notification_emails(batch_size=2) == 2
-    assert Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).count() == 3
-
-
-def test_requeue_failed_notifications_is_for_admins_only():
-    note = NotificationFactory(email_status=Notification.EmailStatus.FAILED, email_attempts=5)
-    with pytest.raises(PermissionDenied):
-        services.requeue_failed_notifications(
-            actor=UserFactory(agent=True), notification_ids=[note.pk]
-        )
-    assert (
-        services.requeue_failed_notifications(
-            actor=UserFactory(admin=True), notification_ids=[note.pk]
-        )
-        == 1
-    )
-    note.refresh_from_db()
-    assert (note.email_status, note.email_attempts) == (Notification.EmailStatus.PENDING, 0)
+    assert OutboxEmail.objects.get().status == OutboxEmail.Status.PENDING
 
 
 def test_mark_notifications_read_touches_only_the_actors_rows():
@@ -221,8 +173,9 @@ def test_notify_each_writes_different_messages_in_constant_queries(django_assert
         )
         for n, user in enumerate(users)
     ]
-    with django_assert_num_queries(5):  # profiles, dedupe, savepoint, insert, release
+    with django_assert_num_queries(5):  # profiles, savepoint, insert, emails, release
         assert notify_each(messages) == 3
     assert notify_each(messages) == 0
     titles = list(Notification.objects.order_by("recipient_id").values_list("title", flat=True))
     assert titles == ["Notificaciones: 0", "Notifications: 1", "Notificaciones: 2"]
+    assert OutboxEmail.objects.count() == 3

@@ -45,6 +45,11 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\nPAE Ops demo on http://{addrport}/ (Ctrl-C stops everything)\n")
         )
+        if env["TWO_FACTOR_REQUIRED"].lower() in ("false", "0", "no", "off"):
+            self.stdout.write(
+                "Second factor: off in the demo (TWO_FACTOR_REQUIRED=false); "
+                "production requires it for admins, directors, leaders and partner approvers.\n"
+            )
         # Print the logins before the children's logs start interleaving.
         self.stdout.flush()
         sys.stdout.flush()
@@ -80,13 +85,17 @@ def _demo_environment(environ, addrport: str) -> dict[str, str]:
     """The children's environment: the demo runs like the portal users get.
 
     ``DEBUG`` off (the portal's own error pages; whitenoise serves the static
-    files), no persistent database connections (``runserver`` opens a thread
-    per request, and kept connections would pile up), and links in emails
-    built from the address the demo serves on. Values set by the caller win.
+    files), the second factor off (the demo logins have no phone), no
+    persistent database connections (``runserver`` opens a thread per
+    request, and kept connections would pile up), and links in emails built
+    from the address the demo serves on. Values set by the caller win.
     """
     env = dict(environ)
     env.setdefault("DEBUG", "false")
     env.setdefault("DB_CONN_MAX_AGE", "0")
+    # The demo logins sign in with their password only (nobody has their
+    # phone); production refuses this setting (docs/security.md).
+    env.setdefault("TWO_FACTOR_REQUIRED", "false")
     host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
     if host.startswith("0.0.0.0:"):
         host = "127.0.0.1:" + host.split(":", 1)[1]

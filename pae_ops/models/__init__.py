@@ -1,5 +1,6 @@
-"""Portal-wide models: user profiles and teams, the notification outbox, the
-heartbeat that proves the periodic jobs run, and the business calendar."""
+"""Portal-wide models: user profiles and teams, notifications, the email
+outbox (``pae_ops.models.outbox``), the heartbeat that proves the periodic
+jobs run, and the business calendar."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class Language(models.TextChoices):
 
 
 class Profile(TimeStampedModel):
-    """What the portal keeps about a user: their team leader and language.
+    """What the portal keeps about a user: their team leader, language and time zone.
 
     An agent belongs to exactly one leader's team (``leader``); "my team"
     on every page means the users whose profile names the leader.
@@ -59,6 +60,9 @@ class Profile(TimeStampedModel):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
     )
+    # Times on the user's pages and in their emails; blank means the
+    # portal's zone (TIME_ZONE). Validated by ``services.set_user_time_zone``.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     history = HistoricalRecords()
 
@@ -79,16 +83,11 @@ class Profile(TimeStampedModel):
 class Notification(models.Model):
     """One message for one user: a row first (bell and list), email second.
 
-    The row is written in the same transaction as the change it reports; the
-    periodic relay sends the email of every row still ``pending``, so a broker
+    The row is written in the same transaction as the change it reports,
+    together with its email in the outbox (``OutboxEmail``, ``notification``
+    set) when the user has an address; the relay sends it, so a broker
     outage delays an email but never loses it.
     """
-
-    class EmailStatus(models.TextChoices):
-        NOT_NEEDED = "not_needed", _("No email")
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,15 +104,6 @@ class Notification(models.Model):
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    email_status = models.CharField(
-        _("email status"),
-        max_length=12,
-        choices=EmailStatus.choices,
-        default=EmailStatus.PENDING,
-    )
-    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
-    email_sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
-    email_last_error = models.TextField(_("last email error"), blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -125,11 +115,6 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="pae_ops_notif_unread_idx",
-            ),
-            models.Index(
-                fields=["id"],
-                condition=Q(email_status="pending"),
-                name="pae_ops_notif_outbox_idx",
             ),
         ]
         constraints = [
@@ -394,3 +379,7 @@ class Closure(TimeStampedModel):
     @property
     def is_whole_day(self) -> bool:
         return self.start_time is None and self.end_time is None
+
+
+# The email outbox lives in its own module; importing it here registers it.
+from pae_ops.models.outbox import OutboxEmail  # noqa: E402, F401
