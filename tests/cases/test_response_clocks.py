@@ -9,6 +9,7 @@ import math
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cases.models import Case, Escalation, Interaction, ResponseClock, SlaEvent
 from cases.services import log_interaction, open_case, resolve_case, sweep_sla
@@ -305,3 +306,37 @@ def test_two_sweeps_at_once_breach_each_later_contact_once(role_groups):
     assert Escalation.objects.count() == 120
     assert Notification.objects.filter(kind="sla-breach", recipient=agent).count() == 120
     assert Notification.objects.filter(kind="sla-breach", recipient=leader).count() == 120
+
+
+# Where the agent sees it ------------------------------------------------------------
+
+
+def test_the_case_page_shows_the_later_contacts_clock(client, clock, team):
+    """RULES: SLA-1, BH-2. A fourth clock: the contact's answer, with its why."""
+    case = _answered_case(team, clock)
+    _log(team, case, clock, mx(2026, 11, 9, 15), "inbound")
+    clock.set(mx(2026, 11, 10, 12, 30))  # past the 75 % warning
+    client.force_login(team["agent"])
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert 'data-clock="response" data-state="warning"' in page
+    assert 'data-testid="why-response"' in page
+
+
+def test_the_queue_and_the_board_show_the_later_contacts_deadline_first(client, clock, team):
+    """RULES: SLA-1, SLA-2. Answered case, a contact waiting: its answer (due
+    Tuesday 14:00) is the next deadline, before the 72-hour limit; past it
+    the board ranks the case breached."""
+    case = _answered_case(team, clock)
+    _log(team, case, clock, mx(2026, 11, 9, 15), "inbound")
+    client.force_login(team["agent"])
+
+    row = next(r for r in client.get(reverse("my-work")).context["page_obj"] if r.pk == case.pk)
+    assert (row.next_due_window, row.next_due_at) == ("response", mx(2026, 11, 10, 14))
+    assert row.sla_rank == 2
+
+    clock.set(mx(2026, 11, 10, 15))
+    client.force_login(team["leader"])
+    response = client.get(reverse("cases:board"))
+    row = next(r for r in response.context["page_obj"] if r.pk == case.pk)
+    assert (row.next_due_window, row.sla_rank) == ("response", 0)
+    assert 'data-window="response"' in response.content.decode()

@@ -129,3 +129,34 @@ def test_catch_up_still_escalates_an_open_case_answered_late(clock, team):
     case.refresh_from_db()
     assert case.status == Case.Status.ESCALATED
     assert Escalation.objects.get(case=case).created_at == mx(2026, 11, 9, 18)
+
+
+def test_the_migration_records_earlier_late_endings_without_notices(clock, team):
+    """RULES: SLA-4. Cases that ended after a deadline before the sweep read
+    them get their breach records from the data migration, silently; the next
+    sweep then sends nothing about them."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("cases.migrations.0010_backfill_breaches_of_cases_ended_late")
+    case = _case(team)
+    _answer(team, case, clock, mx(2026, 11, 10, 11))
+    resolve_case(actor=team["agent"], case_id=case.pk)
+    open_one = _case(team)  # still open: the sweep's, with its notices
+
+    class SchemaEditor:
+        pass
+
+    editor = SchemaEditor()
+    editor.connection = connection
+    migration.backfill(apps, editor)
+
+    assert list(SlaEvent.objects.values_list("case_id", "window", "occurred_at")) == [
+        (case.pk, "first_response", mx(2026, 11, 9, 18))
+    ]
+    assert not Notification.objects.filter(kind="sla-breach").exists()
+    report = sweep_sla(now=mx(2026, 11, 10, 12))
+    assert report.as_dict()["first_response_breach"] == 1  # the open one only
+    assert SlaEvent.objects.get(case=open_one).window == "first_response"

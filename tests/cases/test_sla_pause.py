@@ -5,12 +5,16 @@ explanation lists the paused intervals."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from cases.clocks import ClockState, case_clocks
+from cases.clocks import ClockState, case_clocks, shift_for_pause
 from cases.models import Case, CasePause, Escalation, ResponseClock, SlaEvent, SlaSettings
 from cases.selectors import get_sla_settings, list_case_pauses
 from cases.services import (
@@ -22,9 +26,9 @@ from cases.services import (
     sweep_sla,
     wait_on_client,
 )
-from pae_ops.business_hours import business_hours_between
+from pae_ops.business_hours import add_business_hours, business_hours_between
 from pae_ops.selectors import load_calendar_spec
-from tests.cases.factories import mx
+from tests.cases.factories import DEFAULT_SPEC, mx
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
 
@@ -284,3 +288,62 @@ def test_the_case_page_shows_the_pause_and_the_paused_intervals(client, clock, t
     page = client.get(case.get_absolute_url()).content.decode()
     assert 'data-state="paused"' not in page
     assert 'data-testid="paused-intervals-resolution_limit"' in page
+
+
+def test_a_paused_rescue_case_escalated_to_its_area_ends_its_pause(clock, team, pausing):
+    """RULES: SLA-3, RES-3. The area escalation takes the case out of waiting on
+    the client: the pause ends then, and the deadlines move by it."""
+    from cases.models import RescueStep
+    from cases.services import sweep_rescue_escalations
+    from tests.cases.factories import TypingReasonFactory
+
+    call = TypingReasonFactory(rescue_step=RescueStep.CALL, name_es="Llamada del protocolo")
+    client = ClientFactory(assigned_agent=team["agent"])
+    case = open_case(actor=team["agent"], client_id=client.pk, subject="Rescate", kind="rescue")
+    log_interaction(
+        actor=team["agent"],
+        client_id=client.pk,
+        case_id=case.pk,
+        channel="phone",
+        direction="outbound",
+        summary="Primera llamada",
+        reason_id=call.pk,
+    )
+    _wait(team, case, clock, mx(2026, 11, 9, 11))
+    due = Case.objects.get(pk=case.pk).resolution_due_at
+
+    clock.set(mx(2026, 11, 12, 11))
+    assert sweep_rescue_escalations() == 1
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.ESCALATED
+    assert case.sla_paused_at is None
+    assert list_case_pauses(case) == [(mx(2026, 11, 9, 11), mx(2026, 11, 12, 11))]
+    assert case.resolution_due_at > due
+
+
+# Property: moving a stored instant equals counting again without the pause.
+
+PAUSE_STARTS = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20))
+PAUSE_LENGTHS = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20))
+HOURS = st.decimals(min_value=Decimal(0), max_value=Decimal(100), places=2)
+STARTS = st.datetimes(
+    min_value=datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+    max_value=datetime(2027, 12, 31),  # noqa: DTZ001
+    timezones=st.just(DEFAULT_SPEC.tz),
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(start=STARTS, hours=HOURS, after=PAUSE_STARTS, length=PAUSE_LENGTHS)
+def test_property_shifting_for_a_pause_equals_counting_without_it(start, hours, after, length):
+    """RULES: SLA-3, BH-2. The services move the stored instant
+    (``shift_for_pause``); the case page explains it by counting from the start
+    without the pause. Both give the same instant, so the explanation matches
+    the stored deadline."""
+    paused_at = start + after
+    resumed_at = paused_at + length
+    stored = add_business_hours(start, hours, DEFAULT_SPEC)
+    moved = shift_for_pause(stored, paused_at=paused_at, resumed_at=resumed_at, spec=DEFAULT_SPEC)
+    recounted = add_business_hours(start, hours, DEFAULT_SPEC, paused=[(paused_at, resumed_at)])
+    assert moved.astimezone(UTC) == recounted.astimezone(UTC)
