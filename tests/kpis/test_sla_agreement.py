@@ -94,3 +94,32 @@ def test_kpi_7_compliance_after_a_catch_up_counts_each_breach_as_a_miss(clock, s
     response_breaches = sum(1 for _case, window, _cycle in breaches if window != "resolution")
     assert first.whole - first.part == response_breaches
     assert resolution.whole - resolution.part == 1
+
+
+def test_kpi_7_leaves_out_a_limit_held_by_a_pause(clock, source):
+    """RULES: KPI-7, SLA-3. Pausing on: a case waiting on the client since
+    9 February keeps its stored limit (19 February) until the wait ends, so
+    that limit is not settled (the sweep records nothing for it either)."""
+    from cases.models import SlaSettings
+    from cases.services import wait_on_client
+
+    SlaSettings.objects.filter(pk=SlaSettings.SINGLETON_PK).update(pause_while_waiting=True)
+    agent = UserFactory(agent=True)
+    clock.set(MONDAY_10)
+    case = open_case(
+        actor=agent, client_id=ClientFactory(assigned_agent=agent).pk, subject="Espera"
+    )
+    _log(clock, agent, case, mx(2026, 2, 9, 11), "outbound")
+    clock.set(mx(2026, 2, 9, 12))
+    wait_on_client(actor=agent, case_id=case.pk)
+    clock.set(NOW)
+    sweep_sla(now=NOW)
+
+    if source == "rollup":
+        refresh_kpi_rollups(now=NOW)
+    levels = selectors.service_levels(
+        start=FEB, end=FEB_END, now=NOW, use_rollups=source == "rollup"
+    )
+    assert (levels.first_response.part, levels.first_response.whole) == (1, 1)
+    assert levels.resolution.whole == 0
+    assert not SlaEvent.objects.filter(case=case).exists()
