@@ -150,3 +150,26 @@ def test_two_submissions_at_the_same_instant_log_one_interaction(role_groups, de
     assert results[0] == results[1]
     assert Interaction.objects.count() == 1
     assert Case.objects.count() == 1
+
+
+def test_the_same_key_with_another_contact_is_refused_not_dropped(default_calendar):
+    """RULES: TYP-1. A form restored by the back button and filled again: the
+    new contact is not taken for a repeat of the first; the agent is told."""
+    from pae_ops.errors import DomainError
+
+    agent = UserFactory(agent=True)
+    customer = ClientFactory(assigned_agent=agent)
+    key = uuid.uuid4()
+    _log(agent, customer, key)
+
+    with pytest.raises(DomainError) as excinfo:
+        log_interaction(
+            actor=agent,
+            client_id=customer.pk,
+            channel="phone",
+            direction="inbound",
+            summary="Otra llamada, otro tema",
+            submission_key=key,
+        )
+    assert excinfo.value.rule == "TYP-1"
+    assert Interaction.objects.count() == 1
