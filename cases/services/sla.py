@@ -2,7 +2,7 @@
 
 How it stays exactly-once, however often (or concurrently) it runs (SLA-4):
 
-1. Each pass selects, set-based, open cases whose stored instant has passed
+1. Each pass selects, set-based, cases whose stored instant has passed
    and that have no ``SlaEvent`` of that window, kind and cycle yet, in
    primary-key order, ``batch_size`` at a time, and locks them with
    ``FOR UPDATE SKIP LOCKED`` (a concurrent sweep skips them).
@@ -20,11 +20,12 @@ rows and an ``Escalation`` row.
 
 Which deadlines it reads (SLA-4 catch-up): every case that was still open
 at the deadline, whether it is open now or was answered, resolved or closed
-after it (``cases.models.ended_after``), so a case settled late while the
-sweep was down still gets its breach, at the deadline's time, and its
-notices; only a case still open is escalated. Warnings go to open cases
-only. Later contacts' response clocks (``ResponseClock``, SLA-1) have two
-passes of their own, their number being the events' cycle. A case whose
+after it (``cases.models.ended_after``: two breach passes of their own,
+each on its partial index), so a case settled late while the sweep was down
+still gets its breach, at the deadline's time, and its notices; only a case
+still open is escalated. Warnings go to open cases only. Later contacts'
+response clocks (``ResponseClock``, SLA-1) have two passes of their own,
+their number being the events' cycle. A case whose
 clocks are paused (SLA-3) records nothing due after the pause began.
 
 Each batch is a constant four statements (lock, events, notifications,
@@ -40,6 +41,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases.models import (
@@ -64,6 +66,11 @@ class SweepPass:
     at_field: str
     # The stored instant that ends the window (warnings stop once it passed).
     due_field: str
+    # A breach pass over the cases that ended (resolved or closed) after the
+    # deadline, rather than the open ones: its own pass so that each reads
+    # its own partial index (an OR of the two makes the planner walk every
+    # case).
+    ended: bool = False
 
     @property
     def on_clocks(self) -> bool:
@@ -83,6 +90,22 @@ PASSES: tuple[SweepPass, ...] = (
         SlaEvent.Kind.BREACH,
         "resolution_due_at",
         "resolution_due_at",
+    ),
+    # SLA-4 catch-up: cases answered, resolved or closed after the deadline
+    # while the sweep was down.
+    SweepPass(
+        SlaEvent.Window.FIRST_RESPONSE,
+        SlaEvent.Kind.BREACH,
+        "first_response_due_at",
+        "first_response_due_at",
+        ended=True,
+    ),
+    SweepPass(
+        SlaEvent.Window.RESOLUTION,
+        SlaEvent.Kind.BREACH,
+        "resolution_due_at",
+        "resolution_due_at",
+        ended=True,
     ),
     SweepPass(SlaEvent.Window.RESPONSE, SlaEvent.Kind.BREACH, "due_at", "due_at"),
     SweepPass(
@@ -123,9 +146,10 @@ def _candidates(step: SweepPass, now: datetime, *, after_pk: int = 0) -> QuerySe
     """What ``step`` records after ``after_pk``: set-based.
 
     Cases (or, for a later contact, response clocks) whose ``step`` instant
-    has passed with no event yet. A breach is read from every case that was
-    open at the deadline: open now, or ended after it (SLA-4 catch-up); a
-    warning only from open cases whose window is still running. A paused
+    has passed with no event yet. A breach is read from the open cases, or
+    (``step.ended``) from those that ended after the deadline (SLA-4
+    catch-up: they were open at it); a warning only from open cases whose
+    window is still running. A paused
     case (SLA-3) gives only the instants that passed before the pause.
 
     The events' own ``case_id > after_pk`` lets PostgreSQL start the
@@ -149,9 +173,11 @@ def _candidates(step: SweepPass, now: datetime, *, after_pk: int = 0) -> QuerySe
     )
     if step.kind == SlaEvent.Kind.WARNING:
         queryset = queryset.filter(status__in=Case.OPEN_STATUSES, **{f"{step.due_field}__gt": now})
+    elif step.ended:
+        # Open at the deadline, resolved or closed after it (catch-up).
+        queryset = queryset.filter(ended_after(step.at_field))
     else:
-        # Open at the deadline: still open, or resolved/closed after it.
-        queryset = queryset.filter(Q(status__in=Case.OPEN_STATUSES) | ended_after(step.at_field))
+        queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
     if step.window == SlaEvent.Window.FIRST_RESPONSE:
         if step.kind == SlaEvent.Kind.WARNING:
             queryset = queryset.filter(first_responded_at__isnull=True)
@@ -161,7 +187,24 @@ def _candidates(step: SweepPass, now: datetime, *, after_pk: int = 0) -> QuerySe
                 Q(first_responded_at__isnull=True)
                 | Q(first_responded_at__gt=F("first_response_due_at"))
             )
-    return queryset.filter(~Exists(recorded))
+    queryset = queryset.filter(~Exists(recorded))
+    if step.ended:
+        return Case.objects.filter(pk__gt=after_pk, pk__in=_planned_apart(queryset))
+    return queryset
+
+
+def _planned_apart(queryset: QuerySet[Case]) -> RawSQL:
+    """The ids of ``queryset`` as a subquery PostgreSQL plans on its own.
+
+    ``OFFSET 0`` keeps the planner from folding it into the outer
+    ``ORDER BY id LIMIT``: it cannot tell how few cases ended after a
+    deadline (a comparison of two columns), so folded it walks every case
+    in id order; apart, it reads the partial index of the cases that ended
+    late (``cases_case_*_ended_late_idx``) and the outer query merges the
+    few ids it finds.
+    """
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return RawSQL(f"{sql} OFFSET 0", params)  # noqa: S611 (SQL compiled by the ORM)
 
 
 def _clock_candidates(step: SweepPass, now: datetime, *, after_pk: int) -> QuerySet[ResponseClock]:

@@ -160,3 +160,35 @@ def test_the_migration_records_earlier_late_endings_without_notices(clock, team)
     report = sweep_sla(now=mx(2026, 11, 10, 12))
     assert report.as_dict()["first_response_breach"] == 1  # the open one only
     assert SlaEvent.objects.get(case=open_one).window == "first_response"
+
+
+def test_catch_up_of_many_settled_cases_goes_in_batches_with_a_fixed_number_of_queries(team):
+    """RULES: SLA-4. 10 and 40 cases resolved unanswered after their deadline,
+    batches of 7: every breach once, the same queries per batch, none per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.cases.factories import CaseFactory
+
+    per_size = []
+    for size in (10, 40):
+        SlaEvent.objects.all().delete()
+        Notification.objects.all().delete()
+        Case.objects.all().delete()
+        client = ClientFactory(assigned_agent=team["agent"])
+        for _ in range(size):
+            CaseFactory(
+                client=client,
+                opened_at=MONDAY_10,
+                status=Case.Status.RESOLVED,
+                resolved_at=mx(2026, 11, 10, 12),
+            )
+        with CaptureQueriesContext(connection) as queries:
+            report = sweep_sla(now=mx(2026, 11, 11, 9), batch_size=7)
+        assert report.as_dict()["first_response_breach"] == size
+        assert sweep_sla(now=mx(2026, 11, 11, 9), batch_size=7).total == 0
+        batches = -(-size // 7)
+        # savepoint, release, lock, events, notices, escalations (none: not open)
+        per_size.append(len(queries) - 6 * batches)
+    assert per_size[0] == per_size[1]
+    assert not Escalation.objects.exists()
