@@ -25,8 +25,8 @@ each on its partial index), so a case settled late while the sweep was down
 still gets its breach, at the deadline's time, and its notices; only a case
 still open is escalated. Warnings go to open cases only. Later contacts'
 response clocks (``ResponseClock``, SLA-1) have two passes of their own,
-their number being the events' cycle. A case whose
-clocks are paused (SLA-3) records nothing due after the pause began.
+their number being the events' cycle. A case whose clocks are paused
+(SLA-3) records nothing due after the pause began.
 
 Each batch is a constant four statements (lock, events, notifications,
 escalations with their history), written in SQL from the locked ids
@@ -149,8 +149,8 @@ def _candidates(step: SweepPass, now: datetime, *, after_pk: int = 0) -> QuerySe
     has passed with no event yet. A breach is read from the open cases, or
     (``step.ended``) from those that ended after the deadline (SLA-4
     catch-up: they were open at it); a warning only from open cases whose
-    window is still running. A paused
-    case (SLA-3) gives only the instants that passed before the pause.
+    window is still running. A paused case (SLA-3) gives only the instants
+    that passed before the pause.
 
     The events' own ``case_id > after_pk`` lets PostgreSQL start the
     anti-join at the batch (the unique index leads with the case): without
