@@ -110,7 +110,8 @@ def log_interaction(
     """Log one interaction with a client, typed or not.
 
     - ``submission_key`` (the form's): a form submitted again returns the
-      interaction it logged the first time, and changes nothing.
+      interaction it logged the first time, and changes nothing; the same
+      key with other content is refused.
     - A new inbound contact without a case opens one (assigned to the agent
       who logs it; a leader gives it to the client's agent), with its
       deadlines computed from when the contact happened.
@@ -134,6 +135,17 @@ def log_interaction(
     if submission_key is not None:
         existing = _already_submitted(actor, submission_key)
         if existing is not None:
+            same = (existing.client_id, existing.channel, existing.direction, existing.summary)
+            if same != (client_id, channel, direction, (summary or "").strip()):
+                # The same form with other content (a page restored by the
+                # back button): never drop a different contact silently.
+                raise DomainError(
+                    _(
+                        "This form was already used to log an interaction; "
+                        "open it again to log another one."
+                    ),
+                    rule="TYP-1",
+                )
             return existing
     now = timezone.now()
     occurred_at = occurred_at or now
