@@ -11,9 +11,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import (
     Case,
+    CasePause,
     ChangeNotice,
     Escalation,
     Interaction,
+    ResponseClock,
     ResponseTemplate,
     SlaEvent,
     SlaSettings,
@@ -38,8 +40,9 @@ class ReadOnlyAdminMixin:
 
 @admin.register(SlaSettings)
 class SlaSettingsAdmin(SimpleHistoryAdmin):
-    """One row: the numbers of SLA-1, SLA-2, SLA-4 and SLA-5. New cases use
-    them; open cases keep the deadlines they were given."""
+    """One row: the numbers of SLA-1, SLA-2, SLA-4 and SLA-5 and the SLA-3
+    pause switch. New cases use them; open cases keep the deadlines they
+    were given."""
 
     list_display = [
         "__str__",
@@ -48,6 +51,7 @@ class SlaSettingsAdmin(SimpleHistoryAdmin):
         "resolution_limit_hours",
         "warning_percent",
         "no_follow_up_hours",
+        "pause_while_waiting",
     ]
     fieldsets = [
         (
@@ -62,10 +66,20 @@ class SlaSettingsAdmin(SimpleHistoryAdmin):
                 ],
                 "description": _(
                     "Business hours of the default business calendar. Changes apply to cases "
-                    "opened or reopened afterwards. Time waiting on the client is not paused."
+                    "opened or reopened (and contacts logged) afterwards."
                 ),
             },
-        )
+        ),
+        (
+            _("Waiting on the client"),
+            {
+                "fields": ["pause_while_waiting"],
+                "description": _(
+                    "Off by default: a case waiting on the client keeps its deadlines. Turned "
+                    "on, it applies to cases that start waiting afterwards."
+                ),
+            },
+        ),
     ]
 
     def has_add_permission(self, request):
@@ -151,6 +165,24 @@ class SlaEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["case", "window", "kind", "cycle", "occurred_at", "recorded_at"]
     list_filter = ["window", "kind"]
     list_select_related = ["case"]
+
+
+@admin.register(ResponseClock)
+class ResponseClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """SLA-1: the answer each later contact of a case waits for."""
+
+    list_display = ["case", "number", "started_at", "due_at", "answered_at", "stopped_at"]
+    list_select_related = ["case"]
+    raw_id_fields = ["case", "contact"]
+
+
+@admin.register(CasePause)
+class CasePauseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """SLA-3: the waits on the client that did not count."""
+
+    list_display = ["case", "started_at", "ended_at"]
+    list_select_related = ["case"]
+    raw_id_fields = ["case"]
 
 
 @admin.register(Survey)

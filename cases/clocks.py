@@ -7,6 +7,7 @@ computes any number of clocks with them (BH-1, SLA-1..5).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -87,6 +88,38 @@ def follow_up_due(*, last_activity_at: datetime, spec: CalendarSpec, sla) -> dat
     return add_business_hours(last_activity_at, Decimal(sla.no_follow_up_hours), spec)
 
 
+def response_deadlines(
+    *, started_at: datetime, spec: CalendarSpec, sla, paused=()
+) -> tuple[Decimal, datetime, datetime]:
+    """SLA-1 for a later contact: (hours, warning, deadline) of its answer,
+    8 business hours (the first-response setting) from the contact, not
+    counting the case's ``paused`` intervals (SLA-3)."""
+    hours = Decimal(sla.first_response_hours)
+    return (
+        hours,
+        add_business_hours(
+            started_at, warning_hours(hours, sla.warning_percent), spec, paused=paused
+        ),
+        add_business_hours(started_at, hours, spec, paused=paused),
+    )
+
+
+def shift_for_pause(
+    instant: datetime, *, paused_at: datetime, resumed_at: datetime, spec: CalendarSpec
+) -> datetime:
+    """SLA-3: where a stored instant moves when a pause ends.
+
+    The business hours that were left at the pause's start are counted again
+    from its end; an instant the pause did not reach stays. This equals
+    counting the window again from its start without the pause (what the
+    explanation does), using only the stored instant.
+    """
+    if instant <= paused_at:
+        return instant
+    left = business_hours_between(paused_at, instant, spec)
+    return add_business_hours(resumed_at, left, spec)
+
+
 # Reading the clocks (the pages) --------------------------------------------
 
 
@@ -98,6 +131,7 @@ class ClockState:
     BREACHED = "breached"
     STOPPED = "stopped"
     MISSED = "missed"
+    PAUSED = "paused"
 
 
 STATE_LABELS: dict[str, Promise] = {
@@ -108,7 +142,10 @@ STATE_LABELS: dict[str, Promise] = {
     ClockState.BREACHED: _("Breached"),
     ClockState.STOPPED: _("Stopped"),
     ClockState.MISSED: _("Target missed"),
+    ClockState.PAUSED: _("Paused"),
 }
+
+Pause = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -121,10 +158,13 @@ class Clock:
     hours: Decimal
     due_at: datetime
     state: str
-    # Business hours left (positive) or overdue (negative); None once stopped.
+    # Business hours left (positive) or overdue (negative); None once
+    # stopped. While paused: the hours left when the pause began.
     hours_left: Decimal | None
     stopped_at: datetime | None
     explanation: DeadlineExplanation | None = None
+    # SLA-3: the running pause (the deadline moves when it ends).
+    paused_since: datetime | None = None
 
     @property
     def state_label(self) -> Promise:
@@ -147,95 +187,164 @@ def signed_hours_left(now: datetime, due_at: datetime, spec: CalendarSpec) -> De
     return -business_hours_between(due_at, now, spec)
 
 
-def case_clocks(
-    case, *, now: datetime, spec: CalendarSpec | None, explain: bool = False
-) -> list[Clock]:
-    """The first-response, resolution-target and resolution-limit clocks of ``case``.
+@dataclass(frozen=True)
+class _Window:
+    key: str
+    label: Promise
+    start: datetime
+    hours: Decimal
+    due_at: datetime
+    # When the window stopped: answered/resolved (``met``), or the case
+    # ended without it (``ended``); None while running.
+    met_at: datetime | None
+    ended_at: datetime | None
+    # Running states, in order: (instant, state) from the latest back.
+    thresholds: tuple[tuple[datetime, str], ...]
+    # What a stop after the deadline is (the 48 h target is only missed).
+    late_state: str = ClockState.BREACHED
 
-    Without a calendar (none is marked default) the states still show, but
-    not the business hours left nor the explanation.
-    """
-    explain = explain and spec is not None
-    is_open = case.is_open
-    clocks: list[Clock] = []
 
-    fr_stop = case.first_responded_at
-    if fr_stop is not None:
-        fr_state = ClockState.MET if fr_stop <= case.first_response_due_at else ClockState.BREACHED
-    elif not is_open:
-        fr_state, fr_stop = ClockState.STOPPED, case.resolved_at or case.closed_at
-    elif now >= case.first_response_due_at:
-        fr_state = ClockState.BREACHED
-    elif now >= case.first_response_warn_at:
-        fr_state = ClockState.WARNING
+def _build(
+    window: _Window,
+    *,
+    now: datetime,
+    spec: CalendarSpec | None,
+    explain: bool,
+    paused_at: datetime | None,
+    pauses: Sequence[Pause],
+) -> Clock:
+    hours_left = None
+    paused_since = None
+    if window.met_at is not None:
+        stopped_at = window.met_at
+        state = ClockState.MET if stopped_at <= window.due_at else window.late_state
+    elif window.ended_at is not None:
+        # Ended unanswered: a breach if the deadline had passed by then.
+        stopped_at = window.ended_at
+        state = window.late_state if stopped_at > window.due_at else ClockState.STOPPED
     else:
-        fr_state = ClockState.RUNNING
-    clocks.append(
-        Clock(
+        stopped_at = None
+        if paused_at is not None and window.due_at > paused_at:
+            state, paused_since = ClockState.PAUSED, paused_at
+            if spec is not None:
+                hours_left = business_hours_between(paused_at, window.due_at, spec)
+        else:
+            state = next(
+                (state for at, state in window.thresholds if now >= at), ClockState.RUNNING
+            )
+            if spec is not None:
+                hours_left = signed_hours_left(now, window.due_at, spec)
+    explanation = None
+    if explain and spec is not None:
+        # The pauses that reached this window (ended before it stopped).
+        counted = [p for p in pauses if stopped_at is None or p[0] < stopped_at]
+        explanation = explain_deadline(window.start, window.hours, spec, paused=counted)
+    return Clock(
+        key=window.key,
+        label=window.label,
+        start=window.start,
+        hours=window.hours,
+        due_at=window.due_at,
+        state=state,
+        hours_left=hours_left,
+        stopped_at=stopped_at,
+        explanation=explanation,
+        paused_since=paused_since,
+    )
+
+
+def case_clocks(
+    case,
+    *,
+    now: datetime,
+    spec: CalendarSpec | None,
+    explain: bool = False,
+    response_clock=None,
+    pauses: Sequence[Pause] = (),
+) -> list[Clock]:
+    """The first-response, resolution-target and resolution-limit clocks of
+    ``case``, and the latest later-contact ``response_clock`` if given (SLA-1).
+
+    ``pauses`` are the case's ended pauses (SLA-3), for the explanations; a
+    running pause (``case.sla_paused_at``) shows the windows it holds as
+    *paused*, with the hours they had left. Without a calendar (none is
+    marked default) the states still show, but not the business hours left
+    nor the explanation.
+    """
+    ended_at = None if case.is_open else (case.resolved_at or case.closed_at)
+    windows = [
+        _Window(
             key="first_response",
             label=_("First response"),
             start=case.opened_at,
             hours=case.first_response_hours,
             due_at=case.first_response_due_at,
-            state=fr_state,
-            hours_left=None
-            if fr_stop is not None or spec is None
-            else signed_hours_left(now, case.first_response_due_at, spec),
-            stopped_at=fr_stop,
-            explanation=explain_deadline(case.opened_at, case.first_response_hours, spec)
-            if explain
-            else None,
+            met_at=case.first_responded_at,
+            ended_at=ended_at,
+            thresholds=(
+                (case.first_response_due_at, ClockState.BREACHED),
+                (case.first_response_warn_at, ClockState.WARNING),
+            ),
         )
+    ]
+    resolution_thresholds = (
+        (case.resolution_due_at, ClockState.BREACHED),
+        # Past the 48 h target but not the 72 h limit: at risk (SLA-2).
+        (case.resolution_target_at, ClockState.AT_RISK),
+        (case.resolution_warn_at, ClockState.WARNING),
     )
-
-    res_stop = case.resolved_at if case.resolved_at else (case.closed_at if not is_open else None)
-    for key, label, hours, due_at in (
-        (
-            "resolution_target",
-            _("Resolution target"),
-            case.resolution_target_hours,
-            case.resolution_target_at,
+    resolved = case.resolved_at or (case.closed_at if not case.is_open else None)
+    windows += [
+        _Window(
+            key="resolution_target",
+            label=_("Resolution target"),
+            start=case.resolution_started_at,
+            hours=case.resolution_target_hours,
+            due_at=case.resolution_target_at,
+            met_at=resolved,
+            ended_at=None,
+            thresholds=resolution_thresholds,
+            # Missing the target is not a breach; only the limit breaches.
+            late_state=ClockState.MISSED,
         ),
-        (
-            "resolution_limit",
-            _("Resolution limit"),
-            case.resolution_limit_hours,
-            case.resolution_due_at,
+        _Window(
+            key="resolution_limit",
+            label=_("Resolution limit"),
+            start=case.resolution_started_at,
+            hours=case.resolution_limit_hours,
+            due_at=case.resolution_due_at,
+            met_at=resolved,
+            ended_at=None,
+            thresholds=resolution_thresholds,
         ),
-    ):
-        if res_stop is not None:
-            if res_stop <= due_at:
-                state = ClockState.MET
-            else:
-                # Missing the target is not a breach; only the limit breaches.
-                state = ClockState.MISSED if key == "resolution_target" else ClockState.BREACHED
-        elif now >= case.resolution_due_at:
-            state = ClockState.BREACHED
-        elif now >= case.resolution_target_at:
-            # Past the 48 h target but not the 72 h limit: at risk (SLA-2).
-            state = ClockState.AT_RISK
-        elif now >= case.resolution_warn_at:
-            state = ClockState.WARNING
-        else:
-            state = ClockState.RUNNING
-        clocks.append(
-            Clock(
-                key=key,
-                label=label,
-                start=case.resolution_started_at,
-                hours=hours,
-                due_at=due_at,
-                state=state,
-                hours_left=None
-                if res_stop is not None or spec is None
-                else signed_hours_left(now, due_at, spec),
-                stopped_at=res_stop,
-                explanation=explain_deadline(case.resolution_started_at, hours, spec)
-                if explain
-                else None,
+    ]
+    if response_clock is not None:
+        windows.append(
+            _Window(
+                key="response",
+                label=_("Answer to the latest contact"),
+                start=response_clock.started_at,
+                hours=response_clock.hours,
+                due_at=response_clock.due_at,
+                met_at=response_clock.answered_at,
+                ended_at=response_clock.stopped_at,
+                thresholds=(
+                    (response_clock.due_at, ClockState.BREACHED),
+                    (response_clock.warn_at, ClockState.WARNING),
+                ),
             )
         )
-    return clocks
+    return [
+        _build(
+            window,
+            now=now,
+            spec=spec,
+            explain=explain,
+            paused_at=case.sla_paused_at,
+            pauses=pauses,
+        )
+        for window in windows
+    ]
 
 
 def next_deadline(case) -> datetime:

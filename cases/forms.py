@@ -6,6 +6,7 @@ with ``form.add_error(None, exc.message)``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django import forms
@@ -113,6 +114,10 @@ class InteractionForm(forms.Form):
         initial=Case.Kind.REQUEST,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    # A new key each time the form renders; a second submission of the same
+    # form (a double click, a retried request) carries the same key and logs
+    # nothing more (the service and a unique constraint).
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput())
 
     def __init__(
         self,
@@ -139,6 +144,7 @@ class InteractionForm(forms.Form):
         self.fields["reason"].choices = reason_choices(reasons)
         self.fields["template"].choices = template_choices(templates)
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["submission_key"].initial = uuid.uuid4()
 
     def template_id(self) -> int | None:
         value = self.cleaned_data.get("template") or ""

@@ -63,6 +63,7 @@ class SlaSettings(TimeStampedModel):
         decimal_places=2,
         default=Decimal("8"),
         validators=[MinValueValidator(Decimal("0.25"))],
+        help_text=_("Also the time to answer each later contact of the client on an open case."),
     )
     resolution_target_hours = models.DecimalField(
         _("resolution target (business hours)"),
@@ -90,6 +91,16 @@ class SlaSettings(TimeStampedModel):
         default=Decimal("18"),
         validators=[MinValueValidator(Decimal("0.25"))],
         help_text=_("2 business days of the default 9-hour day = 18 business hours."),
+    )
+    # SLA-3: off by default (the playbook asks for active follow-up).
+    pause_while_waiting = models.BooleanField(
+        _("pause the clocks while waiting on the client"),
+        default=False,
+        help_text=_(
+            "When on, the time a case spends waiting on the client does not count towards its "
+            "response and resolution deadlines; they move when the case leaves that status. "
+            "The follow-up reminder keeps running."
+        ),
     )
 
     history = HistoricalRecords()
@@ -205,6 +216,12 @@ class ResponseTemplate(BilingualNameMixin, TimeStampedModel):
 # Cases ----------------------------------------------------------------------
 
 
+def ended_after(field: str) -> Q:
+    """The case ended after the instant in ``field``: resolved after it, or
+    closed unresolved after it (SLA-4: it was still open at that deadline)."""
+    return Q(resolved_at__gt=F(field)) | Q(resolved_at__isnull=True, closed_at__gt=F(field))
+
+
 class Case(TimeStampedModel):
     """A client's request, complaint, cancellation request or rescue, with its clocks.
 
@@ -219,6 +236,11 @@ class Case(TimeStampedModel):
       ``resolution_started_at`` (``opened_at``, or the reopen instant) (SLA-2).
     - ``follow_up_due_at``: when the case joins the no-follow-up list,
       counted from ``last_activity_at`` (SLA-5).
+    - ``sla_paused_at``: when the running pause began (waiting on the client
+      with pausing on, SLA-3); the stored instants move when it ends.
+
+    Later contacts that wait for an answer have their own clocks
+    (``ResponseClock``, SLA-1).
     """
 
     class Kind(models.TextChoices):
@@ -362,6 +384,9 @@ class Case(TimeStampedModel):
     last_activity_at = models.DateTimeField(_("last activity at"))
     follow_up_due_at = models.DateTimeField(_("follow-up due at"))
     calendar_name = models.CharField(_("business calendar"), max_length=100, blank=True)
+    # SLA-3: set while the case waits on the client with pausing on; the
+    # sweep records nothing due after it until the pause ends.
+    sla_paused_at = models.DateTimeField(_("clocks paused since"), null=True, blank=True)
 
     # Rescue cases (RES-1..3, KPI-7); blank or null on every other kind.
     rescue_trigger = models.CharField(
@@ -422,6 +447,18 @@ class Case(TimeStampedModel):
                 fields=["follow_up_due_at"],
                 condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
                 name="cases_case_open_followup_idx",
+            ),
+            # SLA-4 catch-up: cases that ended after a deadline (answered or
+            # resolved late while the sweep was down) are still swept.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=ended_after("first_response_due_at"),
+                name="cases_case_fr_ended_late_idx",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=ended_after("resolution_due_at"),
+                name="cases_case_res_ended_late_idx",
             ),
             # KPIs (kpis.facts, KPI-7): SLA windows settled, cases opened,
             # resolved and first answered, rescue outcomes, in a period. The
@@ -587,8 +624,13 @@ class Interaction(TimeStampedModel):
     # inbound interaction or a survey answer); null = unanswered so far.
     # Bookkeeping set in bulk, so kept out of the history.
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The key of the form that logged it: a form submitted twice (a double
+    # click, a retried request) logs one interaction.
+    submission_key = models.UUIDField(
+        _("form submission key"), null=True, blank=True, editable=False
+    )
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "answered_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "answered_at", "submission_key"])
 
     class Meta:
         verbose_name = _("interaction")
@@ -619,6 +661,11 @@ class Interaction(TimeStampedModel):
                 condition=Q(category__isnull=True, reason__isnull=True)
                 | Q(category__isnull=False, reason__isnull=False),
                 name="cases_interaction_typed_both_or_neither",
+            ),
+            models.UniqueConstraint(
+                fields=["handled_by", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="cases_interaction_submitted_once",
             ),
         ]
 
@@ -685,6 +732,8 @@ class SlaEvent(models.Model):
     class Window(models.TextChoices):
         FIRST_RESPONSE = "first_response", _("First response")
         RESOLUTION = "resolution", _("Resolution")
+        # A later contact's clock; the event's cycle is the clock's number.
+        RESPONSE = "response", _("Answer to a later contact")
 
     class Kind(models.TextChoices):
         WARNING = "warning", _("Warning")
@@ -712,6 +761,109 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.window} {self.kind}"
+
+
+def response_clock_unsettled() -> Q:
+    """A response clock not settled in time: neither answered nor stopped by
+    its deadline (what the breach pass of the sweep reads, SLA-4)."""
+    return (Q(answered_at__isnull=True) | Q(answered_at__gt=F("due_at"))) & (
+        Q(stopped_at__isnull=True) | Q(stopped_at__gt=F("due_at"))
+    )
+
+
+class ResponseClock(models.Model):
+    """SLA-1 for a later contact: an inbound contact on an open case, after its
+    first response, waits for our next outbound answer.
+
+    One clock per wait: more contacts before the answer start no other.
+    ``number`` counts the case's clocks (1, 2, …) and is the ``cycle`` of
+    their SLA events (window *response*), so each clock warns and breaches
+    once. ``answered_at`` is the next outbound interaction's instant;
+    ``stopped_at`` when the case was resolved or closed before an answer.
+    ``warn_at``/``due_at`` move when a pause ends (SLA-3), like the case's.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="response_clocks", verbose_name=_("case")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    contact = models.ForeignKey(
+        Interaction,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    hours = models.DecimalField(_("window (business hours)"), max_digits=6, decimal_places=2)
+    warn_at = models.DateTimeField(_("warning at"))
+    due_at = models.DateTimeField(_("due at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response clock")
+        verbose_name_plural = _("response clocks")
+        ordering = ["case", "number"]
+        indexes = [
+            # The clock a case waits on (answers, the queue, the case page).
+            models.Index(
+                fields=["case", "started_at"],
+                condition=Q(answered_at__isnull=True, stopped_at__isnull=True),
+                name="cases_respclock_pending_idx",
+            ),
+            # The sweep's two passes.
+            models.Index(
+                fields=["due_at"],
+                condition=response_clock_unsettled(),
+                name="cases_respclock_breach_idx",
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(answered_at__isnull=True, stopped_at__isnull=True),
+                name="cases_respclock_warn_idx",
+            ),
+            # KPI-7 (kpis.facts.later_responses): clocks settled in a period.
+            models.Index(
+                Least("due_at", Coalesce("answered_at", "due_at")),
+                name="cases_respclock_settled_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="cases_responseclock_once"),
+            models.CheckConstraint(
+                condition=Q(due_at__gte=F("started_at")) & Q(warn_at__lte=F("due_at")),
+                name="cases_responseclock_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.number}"
+
+
+class CasePause(models.Model):
+    """SLA-3: a stretch during which a case waited on the client with pausing
+    on, so that its clocks did not count it. Written when the wait ends; the
+    running one is ``Case.sla_paused_at``."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="sla_pauses", verbose_name=_("case")
+    )
+    started_at = models.DateTimeField(_("paused at"))
+    ended_at = models.DateTimeField(_("resumed at"))
+
+    class Meta:
+        verbose_name = _("SLA pause")
+        verbose_name_plural = _("SLA pauses")
+        ordering = ["case", "started_at", "id"]
+        indexes = [models.Index(fields=["case", "started_at"], name="cases_casepause_case_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__gt=F("started_at")), name="cases_casepause_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.started_at:%Y-%m-%d %H:%M}"
 
 
 # Surveys (COM-2, COM-3, RES-7) ---------------------------------------------------

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404
 
 from cases.models import (
@@ -23,6 +23,7 @@ from cases.models import (
     Escalation,
     Interaction,
     RescueStep,
+    ResponseClock,
     ResponseTemplate,
     SlaEvent,
     SlaSettings,
@@ -131,17 +132,40 @@ def list_active_templates() -> QuerySet[ResponseTemplate]:
 # Lists -----------------------------------------------------------------------
 
 
+def _running(due_field: str) -> Q:
+    """The window of ``due_field`` is not held by a pause (SLA-3): no pause
+    runs, or its deadline came before the pause began."""
+    return Q(sla_paused_at__isnull=True) | Q(**{f"{due_field}__lte": F("sla_paused_at")})
+
+
 def _with_sla_rank(queryset: QuerySet[Case], now: datetime) -> QuerySet[Case]:
-    """Annotate ``sla_rank`` (0 breached, 1 at risk or warned, 2 on time) and
-    ``next_due_at`` (first response until answered, then the 72 h limit)."""
-    breached = Q(first_responded_at__isnull=True, first_response_due_at__lte=now) | Q(
-        resolution_due_at__lte=now
+    """Annotate ``sla_rank`` (0 breached, 1 at risk or warned, 2 on time),
+    ``next_due_at`` and ``next_due_window`` (the first response until it is
+    answered; then a later contact's answer while one waits (SLA-1), or the
+    72 h limit when it comes first) and ``response_due_at``. A window a
+    pause holds (SLA-3) is neither breached nor at risk."""
+    waiting = ResponseClock.objects.filter(
+        case=OuterRef("pk"), answered_at__isnull=True, stopped_at__isnull=True
+    ).order_by("started_at")
+    queryset = queryset.annotate(
+        response_due_at=Subquery(waiting.values("due_at")[:1]),
+        response_warn_at=Subquery(waiting.values("warn_at")[:1]),
+    )
+    unanswered = Q(first_responded_at__isnull=True)
+    breached = (
+        (unanswered & Q(first_response_due_at__lte=now) & _running("first_response_due_at"))
+        | (Q(resolution_due_at__lte=now) & _running("resolution_due_at"))
+        | (Q(response_due_at__lte=now) & _running("response_due_at"))
     )
     at_risk = (
-        Q(resolution_target_at__lte=now)
-        | Q(resolution_warn_at__lte=now)
-        | Q(first_responded_at__isnull=True, first_response_warn_at__lte=now)
+        (
+            (Q(resolution_target_at__lte=now) | Q(resolution_warn_at__lte=now))
+            & _running("resolution_due_at")
+        )
+        | (unanswered & Q(first_response_warn_at__lte=now) & _running("first_response_due_at"))
+        | (Q(response_warn_at__lte=now) & _running("response_due_at"))
     )
+    response_first = Q(response_due_at__isnull=False, response_due_at__lt=F("resolution_due_at"))
     return queryset.annotate(
         sla_rank=models.Case(
             models.When(breached, then=Value(0)),
@@ -150,9 +174,16 @@ def _with_sla_rank(queryset: QuerySet[Case], now: datetime) -> QuerySet[Case]:
             output_field=models.IntegerField(),
         ),
         next_due_at=models.Case(
-            models.When(first_responded_at__isnull=True, then=F("first_response_due_at")),
+            models.When(unanswered, then=F("first_response_due_at")),
+            models.When(response_first, then=F("response_due_at")),
             default=F("resolution_due_at"),
             output_field=models.DateTimeField(),
+        ),
+        next_due_window=models.Case(
+            models.When(unanswered, then=Value(SlaEvent.Window.FIRST_RESPONSE.value)),
+            models.When(response_first, then=Value(SlaEvent.Window.RESPONSE.value)),
+            default=Value(SlaEvent.Window.RESOLUTION.value),
+            output_field=models.CharField(),
         ),
     )
 
@@ -253,6 +284,16 @@ def list_case_escalations(case: Case) -> list[Escalation]:
 
 def list_case_sla_events(case: Case) -> list[SlaEvent]:
     return list(case.sla_events.all())
+
+
+def latest_response_clock(case: Case) -> ResponseClock | None:
+    """The case's latest later-contact clock (SLA-1), waiting or settled."""
+    return case.response_clocks.order_by("-number").first()
+
+
+def list_case_pauses(case: Case) -> list[tuple[datetime, datetime]]:
+    """The case's ended pauses (SLA-3), oldest first, as (start, end) pairs."""
+    return list(case.sla_pauses.order_by("started_at").values_list("started_at", "ended_at"))
 
 
 def list_client_interactions(client_id: int) -> QuerySet[Interaction]:
@@ -535,11 +576,13 @@ __all__ = [
     "get_sla_settings",
     "get_survey_for_answer",
     "is_team_survey",
+    "latest_response_clock",
     "list_active_templates",
     "list_assignable_users",
     "list_board_cases",
     "list_case_escalations",
     "list_case_interactions",
+    "list_case_pauses",
     "list_case_sla_events",
     "list_change_notices",
     "list_client_interactions",

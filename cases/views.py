@@ -39,6 +39,7 @@ from cases.forms import (
 )
 from cases.models import Case, ResponseTemplate, Survey
 from clients.selectors import access_client
+from pae_ops.business_hours import business_hours_between
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, role_required
 from pae_ops.selectors import chosen_leader, get_team_leader, list_leaders, list_notifications
@@ -63,8 +64,17 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def _attach_hours_left(cases, *, now, spec) -> None:
+    """Business hours left to each case's next deadline; a deadline a pause
+    holds (SLA-3) shows the hours it had left when the pause began."""
     for case in cases:
-        case.hours_left = None if spec is None else signed_hours_left(now, case.next_due_at, spec)
+        paused_at = case.sla_paused_at
+        case.is_paused = paused_at is not None and case.next_due_at > paused_at
+        if spec is None:
+            case.hours_left = None
+        elif case.is_paused:
+            case.hours_left = business_hours_between(paused_at, case.next_due_at, spec)
+        else:
+            case.hours_left = signed_hours_left(now, case.next_due_at, spec)
 
 
 # The agent's home -----------------------------------------------------------
@@ -221,7 +231,14 @@ def _render_case(
         {
             "case": case,
             "client": case.client,
-            "clocks": case_clocks(case, now=now, spec=spec, explain=True),
+            "clocks": case_clocks(
+                case,
+                now=now,
+                spec=spec,
+                explain=True,
+                response_clock=selectors.latest_response_clock(case),
+                pauses=selectors.list_case_pauses(case),
+            ),
             "page_obj": page,
             "escalations": selectors.list_case_escalations(case),
             "sla_events": selectors.list_case_sla_events(case),
@@ -427,6 +444,9 @@ def interaction_log(request: HttpRequest, client_pk: int) -> HttpResponse:
                 template_id=form.template_id(),
                 subject=data.get("subject") or "",
                 kind=data.get("kind") or Case.Kind.REQUEST,
+                # A form posted twice logs once; the repeat answers as the
+                # first did.
+                submission_key=data.get("submission_key"),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)

@@ -52,7 +52,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Floor, Least, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
-from cases.models import Case, Interaction, Survey
+from cases.models import Case, Interaction, ResponseClock, Survey, ended_after
 from clients.models import Client, CreditEntry, Offer, Payment, PaymentPlan, Product, Purchase
 from kpis.models import AMOUNT_MEASURES, MEASURES, Family, KpiBusinessClock
 from refunds.models import RefundRequest
@@ -483,17 +483,60 @@ def _res_settled_at() -> Least:
     )
 
 
+def _not_held_by_a_pause(due_field: str, *, paused_at: str = "sla_paused_at") -> Q:
+    """SLA-3: a deadline a running pause holds is not settled yet (it moves when
+    the pause ends), as the sweep records nothing for it."""
+    return Q(**{f"{paused_at}__isnull": True}) | Q(**{f"{due_field}__lte": F(paused_at)})
+
+
 def first_responses(window: Window) -> QuerySet:
-    """KPI-7 first-response SLA: windows settled in the window, met or not (SLA-1)."""
+    """KPI-7 first-response SLA: windows settled in the window, met or not (SLA-1).
+
+    The same windows the sweep judges (SLA-4): a missed one is one with a
+    breach record. Answered, or open when its deadline passed (a case that
+    ended unanswered before it was never due); not held by a pause.
+    """
+    answered_in_time = Q(first_responded_at__lte=F("first_response_due_at"))
     return _rows(
-        Case.objects.alias(settled_at=_fr_settled_at()).filter(window.instants("settled_at")),
+        Case.objects.alias(settled_at=_fr_settled_at())
+        .filter(window.instants("settled_at"))
+        .filter(
+            Q(first_responded_at__isnull=False)
+            | Q(status__in=Case.OPEN_STATUSES)
+            | ended_after("first_response_due_at")
+        )
+        .filter(answered_in_time | _not_held_by_a_pause("first_response_due_at")),
         _grain(
             window, Family.SERVICE, _day_of(F("settled_at")), agent="assignee_id", client="client__"
         ),
         {
             "fr_settled": Count("pk"),
-            "fr_met": Count("pk", filter=Q(first_responded_at__lte=F("first_response_due_at"))),
+            "fr_met": Count("pk", filter=answered_in_time),
         },
+    )
+
+
+def later_responses(window: Window) -> QuerySet:
+    """KPI-7 first-response SLA, the later contacts (SLA-1): each response clock
+    settled in the window, met (answered by its deadline) or not, into the
+    same counters as the cases' first responses. A clock stopped unanswered
+    before its deadline (the case ended) was never due."""
+    answered_in_time = Q(answered_at__lte=F("due_at"))
+    return _rows(
+        ResponseClock.objects.alias(
+            settled_at=Least(F("due_at"), Coalesce(F("answered_at"), F("due_at")))
+        )
+        .filter(window.instants("settled_at"))
+        .exclude(answered_at__isnull=True, stopped_at__lte=F("due_at"))
+        .filter(answered_in_time | _not_held_by_a_pause("due_at", paused_at="case__sla_paused_at")),
+        _grain(
+            window,
+            Family.SERVICE,
+            _day_of(F("settled_at")),
+            agent="case__assignee_id",
+            client="case__client__",
+        ),
+        {"fr_settled": Count("pk"), "fr_met": Count("pk", filter=answered_in_time)},
     )
 
 
@@ -501,13 +544,14 @@ def resolutions(window: Window) -> QuerySet:
     """KPI-7 resolution SLA: resolution windows settled in the window (SLA-2).
 
     Met: resolved (or closed) by the 72-hour limit; within target: by 48 h.
-    A reopened case counts with its latest window.
+    A reopened case counts with its latest window; a limit a pause holds
+    (SLA-3) is not settled yet.
     """
     done = Coalesce(F("resolved_at"), F("closed_at"))
     return _rows(
-        Case.objects.alias(settled_at=_res_settled_at(), done_at=done).filter(
-            window.instants("settled_at")
-        ),
+        Case.objects.alias(settled_at=_res_settled_at(), done_at=done)
+        .filter(window.instants("settled_at"))
+        .filter(Q(done_at__lte=F("resolution_due_at")) | _not_held_by_a_pause("resolution_due_at")),
         _grain(
             window, Family.SERVICE, _day_of(F("settled_at")), agent="assignee_id", client="client__"
         ),
@@ -652,6 +696,7 @@ SOURCES: tuple[Source, ...] = (
     Source("credits", Family.SALES, credits),
     Source("defect_purchases", Family.DEFECT, defect_purchases),
     Source("first_responses", Family.SERVICE, first_responses),
+    Source("later_responses", Family.SERVICE, later_responses),
     Source("resolutions", Family.SERVICE, resolutions),
     Source("first_contact_resolutions", Family.SERVICE, first_contact_resolutions),
     Source("opened_cases", Family.SERVICE, opened_cases),

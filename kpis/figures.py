@@ -254,10 +254,13 @@ FIGURES: tuple[FigureDef, ...] = (
         _("First-response SLA compliance"),
         "KPI-7",
         Unit.PERCENT,
-        _("First responses given within the 8 business hours of SLA-1."),
+        _(
+            "Answers given within 8 business hours: a new case's first response and the answer "
+            "to each later contact of the client."
+        ),
         _(
             "windows met ÷ windows settled × 100; a window is settled when it is answered in "
-            "time, or when its deadline passes unanswered, in the period."
+            "time, or when its deadline passes while the case is open, in the period."
         ),
         lambda m: percent(m["fr_met"], m["fr_settled"]),
         headline=True,

@@ -26,11 +26,14 @@ The choices, also written down in ``docs/business-calendar.md``:
 - **Bounded search**: a deadline more than ``MAX_SEARCH_DAYS`` (about three
   years) away raises ``ValueError`` instead of looping; so does a calendar
   with no working intervals at all.
+- **Paused intervals** (SLA-3: a case waiting on the client when pausing is
+  on): ``paused`` stretches of real time are taken out of the count like a
+  closure, and the explanation lists the ones that removed business time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -47,6 +50,7 @@ HOLIDAY_LANGUAGE = "es"
 _MICROSECONDS_PER_HOUR = Decimal(3_600_000_000)
 
 Hours = Decimal | float | int | timedelta
+Paused = Iterable[tuple[datetime, datetime]]
 
 
 # The calendar -----------------------------------------------------------
@@ -179,6 +183,16 @@ class SkippedClosure:
 
 
 @dataclass(frozen=True)
+class PausedInterval:
+    """A stretch during which the clock stood still, and the business hours it
+    took out of the count (SLA-3: the case waited on the client)."""
+
+    start: datetime
+    end: datetime
+    hours: Decimal
+
+
+@dataclass(frozen=True)
 class DeadlineExplanation:
     """How a deadline was computed: what the case page shows under "why?"."""
 
@@ -189,31 +203,38 @@ class DeadlineExplanation:
     deadline: datetime
     counted: tuple[CountedInterval, ...]
     skipped: tuple[SkippedClosure, ...]
+    paused: tuple[PausedInterval, ...] = ()
 
 
 # Public functions -------------------------------------------------------
 
 
-def add_business_hours(start: datetime, hours: Hours, spec: CalendarSpec) -> datetime:
+def add_business_hours(
+    start: datetime, hours: Hours, spec: CalendarSpec, *, paused: Paused = ()
+) -> datetime:
     """The instant at which ``hours`` business hours have passed since ``start``.
 
     ``start`` must be aware; when it is outside business hours the count
     begins at the next open instant. Zero hours returns ``start`` unchanged.
-    The result is in the calendar's time zone.
+    ``paused`` are ``(start, end)`` pairs of aware instants that do not
+    count (SLA-3). The result is in the calendar's time zone.
 
-    Raises ValueError for a naive ``start``, negative or non-finite hours, a
-    calendar without working intervals, or a deadline beyond the search
-    horizon.
+    Raises ValueError for a naive ``start`` or pause, negative or non-finite
+    hours, a calendar without working intervals, or a deadline beyond the
+    search horizon.
     """
-    return _count(start, hours, spec, explain=False).deadline
+    return _count(start, hours, spec, explain=False, paused=paused).deadline
 
 
-def explain_deadline(start: datetime, hours: Hours, spec: CalendarSpec) -> DeadlineExplanation:
-    """``add_business_hours`` plus the intervals it counted and the closures it skipped.
+def explain_deadline(
+    start: datetime, hours: Hours, spec: CalendarSpec, *, paused: Paused = ()
+) -> DeadlineExplanation:
+    """``add_business_hours`` plus the intervals it counted, the closures it
+    skipped and the pauses that removed business time.
 
-    Rules: BH-2. Raises ValueError as ``add_business_hours`` does.
+    Rules: BH-2, SLA-3. Raises ValueError as ``add_business_hours`` does.
     """
-    return _count(start, hours, spec, explain=True)
+    return _count(start, hours, spec, explain=True, paused=paused)
 
 
 def business_hours_between(start: datetime, end: datetime, spec: CalendarSpec) -> Decimal:
@@ -285,12 +306,13 @@ class _DayPlan:
 
 
 def _count(
-    start: datetime, hours: Hours, spec: CalendarSpec, *, explain: bool
+    start: datetime, hours: Hours, spec: CalendarSpec, *, explain: bool, paused: Paused = ()
 ) -> DeadlineExplanation:
     _require_aware(start, "start")
     budget = _to_timedelta(hours)
     _require_working_hours(spec)
     amount = _to_hours(budget)
+    pauses = _normalise_pauses(paused)
     if budget == timedelta(0):
         return DeadlineExplanation(
             calendar_name=spec.name,
@@ -309,7 +331,7 @@ def _count(
     for plan in _days(start_utc, spec):
         if explain:
             skips.extend(plan.skips)
-        for seg_start, seg_end in plan.open_segments:
+        for seg_start, seg_end in _without_pauses(plan.open_segments, pauses):
             lo = max(seg_start, start_utc)
             if seg_end <= lo:
                 continue
@@ -340,6 +362,9 @@ def _count(
                         if not skip.removed
                         or any(a < deadline and b > start_utc for a, b in skip.removed)
                     ),
+                    paused=_pauses_that_counted(pauses, start_utc, deadline, spec)
+                    if explain
+                    else (),
                 )
     raise AssertionError("unreachable: _days raises past the horizon")  # pragma: no cover
 
@@ -419,6 +444,54 @@ def _plan_day(day: date, spec: CalendarSpec) -> _DayPlan:
             )
         )
     return _DayPlan(day, tuple(segments), tuple(skips_list))
+
+
+def _normalise_pauses(paused: Paused) -> tuple[tuple[datetime, datetime], ...]:
+    """The pauses as sorted, merged UTC pairs; empty ones dropped."""
+    pairs: list[tuple[datetime, datetime]] = []
+    for lo, hi in paused:
+        _require_aware(lo, "pause start")
+        _require_aware(hi, "pause end")
+        lo, hi = lo.astimezone(UTC), hi.astimezone(UTC)
+        if hi > lo:
+            pairs.append((lo, hi))
+    merged: list[tuple[datetime, datetime]] = []
+    for lo, hi in sorted(pairs):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
+
+
+def _without_pauses(
+    segments: Sequence[tuple[datetime, datetime]], pauses: Sequence[tuple[datetime, datetime]]
+) -> Sequence[tuple[datetime, datetime]]:
+    if not pauses:
+        return segments
+    result = list(segments)
+    for cut in pauses:
+        result = _subtract(result, cut)
+    return result
+
+
+def _pauses_that_counted(
+    pauses: Sequence[tuple[datetime, datetime]],
+    start_utc: datetime,
+    deadline: datetime,
+    spec: CalendarSpec,
+) -> tuple[PausedInterval, ...]:
+    """The pauses that took business time out of ``[start, deadline]``."""
+    result = []
+    for lo, hi in pauses:
+        removed = business_hours_between(max(lo, start_utc), min(hi, deadline), spec)
+        if removed > 0:
+            result.append(
+                PausedInterval(
+                    start=lo.astimezone(spec.tz), end=hi.astimezone(spec.tz), hours=removed
+                )
+            )
+    return tuple(result)
 
 
 def _subtract(

@@ -8,15 +8,17 @@ a rescue case ticks its step).
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.clocks import follow_up_due
 from cases.models import Case, Interaction, ResponseTemplate, TypingCategory, TypingReason
 from cases.selectors import get_sla_settings
+from cases.services._clocks import answer_response_clocks, resume_clocks, start_response_clock
 from cases.services._common import WORKERS, calendar_spec, ensure_can_change, lock_case
 from cases.services.lifecycle import create_case
 from cases.services.rescue import note_protocol_contact, record_client_answer
@@ -66,6 +68,27 @@ def _clean_summary(summary: str) -> str:
     return summary
 
 
+def _already_submitted(actor: AbstractBaseUser, key: UUID) -> Interaction | None:
+    """The interaction a form with this key already logged for ``actor``.
+
+    A transaction-scoped advisory lock on (actor, key) comes first: a second
+    submission of the same form (a double click, a retried request) waits
+    here until the first one commits, and then finds its row instead of
+    logging (and opening a case) again. The unique constraint on
+    (handled_by, submission_key) is the last defence.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"cases.interaction:{actor.pk}:{key}"],
+        )
+    return (
+        Interaction.objects.select_related("case")
+        .filter(handled_by=actor, submission_key=key)
+        .first()
+    )
+
+
 @transaction.atomic
 def log_interaction(
     *,
@@ -81,13 +104,21 @@ def log_interaction(
     template_id: int | None = None,
     subject: str = "",
     kind: str = Case.Kind.REQUEST,
+    submission_key: UUID | None = None,
 ) -> Interaction:
     """Log one interaction with a client, typed or not.
 
+    - ``submission_key`` (the form's): a form submitted again returns the
+      interaction it logged the first time, and changes nothing; the same
+      key with other content is refused.
     - A new inbound contact without a case opens one (assigned to the agent
       who logs it; a leader gives it to the client's agent), with its
       deadlines computed from when the contact happened.
-    - The first outbound answer on a case stops its first-response clock.
+    - The first outbound answer on a case stops its first-response clock;
+      every outbound one answers the later contacts' clocks (SLA-1).
+    - A later inbound contact on an open case, after its first response,
+      starts a response clock when none is waiting (SLA-1); on a case
+      waiting on the client it ends the wait (and a pause, SLA-3).
     - Logged activity restarts the case's no-follow-up clock.
     - The client's last-answer (inbound) or last-contact (outbound) time
       moves forward; an inbound one marks the client's earlier outbound
@@ -96,10 +127,25 @@ def log_interaction(
       reason ticks that step; the first stores when the case escalates if
       the client stays silent (RES-2, RES-3, RES-6).
 
-    Rules: TYP-1, TYP-2, SLA-1, SLA-5, COM-6, ROLE-1, RES-1, RES-2, RES-6.
+    Rules: TYP-1, TYP-2, SLA-1, SLA-3, SLA-5, COM-6, ROLE-1, RES-1, RES-2, RES-6.
     Raises DomainError or PermissionDenied.
     """
     require_role(actor, *WORKERS)
+    if submission_key is not None:
+        existing = _already_submitted(actor, submission_key)
+        if existing is not None:
+            same = (existing.client_id, existing.channel, existing.direction, existing.summary)
+            if same != (client_id, channel, direction, (summary or "").strip()):
+                # The same form with other content (a page restored by the
+                # back button): never drop a different contact silently.
+                raise DomainError(
+                    _(
+                        "This form was already used to log an interaction; "
+                        "open it again to log another one."
+                    ),
+                    rule="TYP-1",
+                )
+            return existing
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now:
@@ -121,6 +167,7 @@ def log_interaction(
     spec = sla = None
 
     case = None
+    opened_here = False
     if case_id is not None:
         # Lock: two answers logged at once must agree on the first response
         # and the status.
@@ -147,6 +194,7 @@ def log_interaction(
             spec=spec,
             sla=sla,
         )
+        opened_here = True
 
     # RES-1: an email logged late, for an instant the client has answered
     # since, is answered already.
@@ -171,27 +219,40 @@ def log_interaction(
         typed_at=now if reason else None,
         template=template,
         answered_at=answered_at,
+        submission_key=submission_key,
     )
 
     if case is not None:
         fields: list[str] = []
         outbound = direction == Interaction.Direction.OUTBOUND
+        if outbound and case.first_responded_at is not None:
+            # SLA-1: later contacts' clocks exist only after a first response.
+            answer_response_clocks(case, at=occurred_at)
         if outbound and case.first_responded_at is None and case.is_open:
             case.first_responded_at = occurred_at
             fields.append("first_responded_at")
-        # An answer starts the work; the client's reply ends the wait.
+        # A later contact waits for an answer (SLA-1) once the first
+        # response is given.
+        waits = not outbound and not opened_here and case.is_open
+        waits = waits and case.first_responded_at is not None
+        if spec is None and (waits or case.sla_paused_at or occurred_at > case.last_activity_at):
+            spec, sla = calendar_spec(), get_sla_settings()
+        # An answer starts the work; the client's reply ends the wait (and
+        # a pause of the clocks, from the reply's instant: SLA-3).
         resumes = Case.Status.NEW if outbound else Case.Status.WAITING_ON_CLIENT
         if case.status == resumes:
+            if case.sla_paused_at is not None:
+                fields += resume_clocks(case, at=max(occurred_at, case.sla_paused_at), spec=spec)
             case.status = Case.Status.IN_PROGRESS
             fields.append("status")
         if occurred_at > case.last_activity_at:
-            if spec is None:
-                spec, sla = calendar_spec(), get_sla_settings()
             case.last_activity_at = occurred_at
             case.follow_up_due_at = follow_up_due(last_activity_at=occurred_at, spec=spec, sla=sla)
             fields += ["last_activity_at", "follow_up_due_at"]
         if fields:
             case.save(update_fields=[*fields, "updated_at"])
+        if waits:
+            start_response_clock(case, contact=interaction, spec=spec, sla=sla)
         note_protocol_contact(case=case, interaction=interaction)
 
     if direction == Interaction.Direction.INBOUND:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from cases.clocks import first_response_deadlines, follow_up_due, resolution_deadlines
 from cases.models import Case, Escalation, SlaSettings
 from cases.selectors import get_director, get_sla_settings
+from cases.services._clocks import pause_clocks, resume_clocks, stop_response_clocks
 from cases.services._common import (
     WORKERS,
     calendar_spec,
@@ -238,7 +239,7 @@ def escalate_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Esca
     The escalation is recorded with who, when, to whom and why; the case
     shows its level and the person it went to watches it. The director is
     the first active user with the Director role (by id).
-    Rules: COM-1, SEG-7, SLA-5, ROLE-1. Raises DomainError or PermissionDenied.
+    Rules: COM-1, SEG-7, SLA-3, SLA-5, ROLE-1. Raises DomainError or PermissionDenied.
     """
     reason = _clean_reason(reason, rule="COM-1")
     # Lock: two escalations of the same case at once would skip a level.
@@ -265,6 +266,9 @@ def escalate_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Esca
         )
     ensure_transition(case, Case.Status.ESCALATED)
     now = timezone.now()
+    spec = calendar_spec()
+    # SLA-3: the wait on the client (if it paused the clocks) ends here.
+    clock_fields = resume_clocks(case, at=now, spec=spec)
     escalation = Escalation.objects.create(
         case=case,
         level=level,
@@ -278,7 +282,7 @@ def escalate_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Esca
     case.escalation_level = level
     case.last_activity_at = max(case.last_activity_at, now)
     case.follow_up_due_at = follow_up_due(
-        last_activity_at=case.last_activity_at, spec=calendar_spec(), sla=get_sla_settings()
+        last_activity_at=case.last_activity_at, spec=spec, sla=get_sla_settings()
     )
     case.save(
         update_fields=[
@@ -287,6 +291,7 @@ def escalate_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Esca
             "last_activity_at",
             "follow_up_due_at",
             "updated_at",
+            *clock_fields,
         ]
     )
     case.watchers.add(target)
@@ -304,8 +309,11 @@ def escalate_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Esca
 
 @transaction.atomic
 def wait_on_client(*, actor: AbstractBaseUser, case_id: int) -> Case:
-    """Mark that the next step is the client's; the SLA clocks keep running.
+    """Mark that the next step is the client's.
 
+    The SLA clocks keep running, unless an admin turned pausing on
+    (``SlaSettings.pause_while_waiting``, default off): then they pause
+    until the case leaves this status, and their deadlines move then.
     Rules: SLA-3, ROLE-1. Raises DomainError or PermissionDenied.
     """
     # Lock: a status change racing an inbound interaction that resumes it.
@@ -313,15 +321,17 @@ def wait_on_client(*, actor: AbstractBaseUser, case_id: int) -> Case:
     ensure_can_change(actor, case)
     ensure_transition(case, Case.Status.WAITING_ON_CLIENT)
     case.status = Case.Status.WAITING_ON_CLIENT
-    case.save(update_fields=["status", "updated_at"])
+    clock_fields = pause_clocks(case, now=timezone.now(), sla=get_sla_settings())
+    case.save(update_fields=["status", "updated_at", *clock_fields])
     return case
 
 
 @transaction.atomic
 def resume_case(*, actor: AbstractBaseUser, case_id: int) -> Case:
-    """Put a new, waiting or escalated case back in progress.
+    """Put a new, waiting or escalated case back in progress; a pause of its
+    clocks ends (SLA-3).
 
-    Rules: ROLE-1. Raises DomainError or PermissionDenied.
+    Rules: SLA-3, ROLE-1. Raises DomainError or PermissionDenied.
     """
     # Lock: a status change racing another one.
     case = lock_case(case_id)
@@ -332,7 +342,8 @@ def resume_case(*, actor: AbstractBaseUser, case_id: int) -> Case:
         raise DomainError(_("Reopen a resolved case instead."))
     ensure_transition(case, Case.Status.IN_PROGRESS)
     case.status = Case.Status.IN_PROGRESS
-    case.save(update_fields=["status", "updated_at"])
+    clock_fields = resume_clocks(case, at=timezone.now())
+    case.save(update_fields=["status", "updated_at", *clock_fields])
     return case
 
 
@@ -344,7 +355,8 @@ def resolve_case(*, actor: AbstractBaseUser, case_id: int, rescue_outcome: str =
     The watchers (SEG-7) hear of it. A rescue case says whether the client was
     retained (``rescue_outcome``, KPI-7). The CSAT survey goes by email through
     the outbox (once per case; not when the client has no email).
-    Rules: SLA-2, SEG-7, COM-2, ROLE-1. Raises DomainError or PermissionDenied.
+    Rules: SLA-1, SLA-2, SLA-3, SEG-7, COM-2, ROLE-1.
+    Raises DomainError or PermissionDenied.
     """
     # Imported here: surveys opens follow-up cases with create_case (a cycle).
     from cases.services.surveys import send_case_csat
@@ -355,9 +367,13 @@ def resolve_case(*, actor: AbstractBaseUser, case_id: int, rescue_outcome: str =
     ensure_transition(case, Case.Status.RESOLVED)
     outcome = clean_rescue_outcome(case, rescue_outcome)
     now = timezone.now()
+    # SLA-3: a pause ends first, so the resolution is compared with the
+    # deadline moved by it; later contacts' clocks waiting stop (SLA-1).
+    clock_fields = resume_clocks(case, at=now)
+    stop_response_clocks(case, at=now)
     case.status = Case.Status.RESOLVED
     case.resolved_at = now
-    fields = ["status", "resolved_at", "updated_at"]
+    fields = ["status", "resolved_at", "updated_at", *clock_fields]
     if outcome:
         case.rescue_outcome = outcome
         case.rescue_outcome_at = now
@@ -434,16 +450,19 @@ def close_case(
     """Close a case for good. A case that was not resolved needs a note (why);
     a rescue case closed unresolved says whether the client was retained (KPI-7).
 
-    Rules: SEG-7 (the watchers hear of it), ROLE-1.
+    Rules: SLA-1, SLA-3, SEG-7 (the watchers hear of it), ROLE-1.
     Raises DomainError or PermissionDenied.
     """
     # Lock: a close racing a reopen or the sweep.
     case = lock_case(case_id)
     ensure_can_change(actor, case)
     ensure_transition(case, Case.Status.CLOSED)
-    fields = ["status", "closed_at", "updated_at"]
     now = timezone.now()
+    fields = ["status", "closed_at", "updated_at"]
     if case.status != Case.Status.RESOLVED:
+        # As on resolving: the pause ends, waiting clocks stop (SLA-3, SLA-1).
+        fields += resume_clocks(case, at=now)
+        stop_response_clocks(case, at=now)
         note = _clean_reason(note)
         outcome = clean_rescue_outcome(case, rescue_outcome)
         if outcome:

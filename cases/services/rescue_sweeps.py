@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from cases.clocks import first_response_deadlines, follow_up_due, resolution_deadlines
 from cases.models import Case, Escalation, Interaction
 from cases.selectors import get_sla_settings
+from cases.services._clocks import resume_clocks
 from cases.services._common import calendar_spec, case_url
 from cases.services.rescue import OPEN, area_members, default_rescue_area
 from clients.models import Attendance, Client
@@ -381,6 +382,14 @@ def _escalate_batch(*, now: datetime, after_pk: int, batch_size: int) -> tuple[i
             rescue_escalated_at=F("rescue_escalate_at"),
             updated_at=now,
         )
+    # SLA-3: a case that waited with its clocks paused stops waiting here;
+    # the pause ends and its deadlines move (rare: one case at a time).
+    paused = [case for case in cases if case.sla_paused_at is not None]
+    moved: set[str] = set()
+    for case in paused:
+        moved.update(resume_clocks(case, at=now))
+    if paused:
+        Case.objects.bulk_update(paused, sorted(moved))
     Case.history.bulk_history_create(cases, update=True, default_date=now)
     Escalation.objects.bulk_create(escalations)
     # The area's people follow the case from now on.

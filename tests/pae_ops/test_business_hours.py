@@ -22,6 +22,7 @@ from pae_ops.business_hours import (
     ClosureKind,
     ClosureSpec,
     CountedInterval,
+    PausedInterval,
     SkippedClosure,
     add_business_hours,
     business_hours_between,
@@ -423,6 +424,58 @@ def test_explain_deadline_of_zero_hours_counts_nothing():
     assert explanation.deadline == mx(2026, 11, 7, 10)
     assert explanation.counted == ()
     assert explanation.skipped == ()
+
+
+# Paused intervals (SLA-3) ---------------------------------------------------
+
+
+def test_a_paused_interval_is_left_out_of_the_count_and_explained():
+    """RULES: SLA-3, BH-2. Monday 10:00 + 8 h, paused Monday 12:00 to Tuesday
+    12:00: 2 h on Monday, 6 h on Tuesday afternoon; the pause took 9 business
+    hours (6 + 3)."""
+    pause = (mx(2026, 11, 9, 12), mx(2026, 11, 10, 12))
+    assert add_business_hours(mx(2026, 11, 9, 10), 8, DEFAULT, paused=[pause]) == mx(
+        2026, 11, 10, 18
+    )
+    why = explain_deadline(mx(2026, 11, 9, 10), 8, DEFAULT, paused=[pause])
+    assert [(c.start, c.end) for c in why.counted] == [
+        (mx(2026, 11, 9, 10), mx(2026, 11, 9, 12)),
+        (mx(2026, 11, 10, 12), mx(2026, 11, 10, 18)),
+    ]
+    assert why.paused == (PausedInterval(start=pause[0], end=pause[1], hours=Decimal(9)),)
+
+
+def test_a_pause_that_removed_no_business_time_is_not_a_reason():
+    """RULES: SLA-3, BH-2. After the deadline, or over a weekend night: same
+    deadline, no pause listed."""
+    start = mx(2026, 11, 9, 10)
+    for pause in [
+        (mx(2026, 11, 9, 18), mx(2026, 11, 10, 12)),  # from the deadline on
+        (mx(2026, 11, 7, 10), mx(2026, 11, 8, 20)),  # Saturday to Sunday, before
+    ]:
+        why = explain_deadline(start, 8, DEFAULT, paused=[pause])
+        assert why.deadline == mx(2026, 11, 9, 18)
+        assert why.paused == ()
+
+
+def test_overlapping_pauses_count_once():
+    """RULES: SLA-3"""
+    pauses = [
+        (mx(2026, 11, 9, 12), mx(2026, 11, 9, 15)),
+        (mx(2026, 11, 9, 14), mx(2026, 11, 9, 16)),
+    ]
+    assert add_business_hours(mx(2026, 11, 9, 10), 4, DEFAULT, paused=pauses) == mx(2026, 11, 9, 18)
+
+
+def test_a_naive_pause_is_refused():
+    """RULES: SLA-3"""
+    with pytest.raises(ValueError, match="aware"):
+        add_business_hours(
+            mx(2026, 11, 9, 10),
+            1,
+            DEFAULT,
+            paused=[(datetime(2026, 11, 9, 12), mx(2026, 11, 9, 13))],  # noqa: DTZ001
+        )
 
 
 # Properties ------------------------------------------------------------------
