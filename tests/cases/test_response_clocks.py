@@ -263,8 +263,8 @@ def test_sweep_of_later_contacts_takes_the_same_queries_for_10_and_60_clocks(tea
             report = sweep_sla(now=mx(2026, 11, 10, 14), batch_size=25)
         assert report.as_dict()["response_breach"] == size
         batches = math.ceil(size / 25)
-        # per batch: savepoint, release, lock, events, notices, escalations
-        counts.append(len(queries) - 6 * batches)
+        # per batch: savepoint, release, lock, events, notices, their emails, escalations
+        counts.append(len(queries) - 7 * batches)
     assert counts[0] == counts[1]
 
 
