@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything below sees the client's address, not the proxy's.
+    "pae_ops.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,6 +145,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pae_ops"),
+            # No page may wait on Redis: give up quickly (and no page needs
+            # the cache; the survey rate limit is counted in PostgreSQL).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:
@@ -172,6 +177,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The client's address behind the trusted proxies (pae_ops.client_address).
+AXES_CLIENT_IP_CALLABLE = "pae_ops.client_address.client_ip"
+
+# The proxies whose X-Forwarded-For is believed (IPs or networks, e.g. the
+# TLS proxy in front of the compose file's web service). Empty: none, and
+# REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Language: Spanish by default, English per user (see pae_ops.middleware).
 LANGUAGE_CODE = "es"
