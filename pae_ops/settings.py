@@ -8,6 +8,7 @@ start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 Every variable is documented in ``.env.example``.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "health_check",
     # Ours, in dependency order: partners <- clients <- cases <- refunds <- kpis
     "pae_ops",
     "partners",
@@ -76,7 +78,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: everything below sees the client's address, not the proxy's.
+    # The orchestrator's probes (pae_ops.health) answer before anything else.
+    "pae_ops.health.ProbeMiddleware",
+    # Each request's id, in its log lines and its X-Request-ID header.
+    "pae_ops.log_context.RequestIdMiddleware",
+    # Then: everything below sees the client's address, not the proxy's.
     "pae_ops.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -254,6 +260,11 @@ else:
         "interval_start": 0,
         "interval_step": 0.5,
         "interval_max": 1,
+        # A task whose worker died (SIGKILL, OOM) stays unacknowledged in
+        # Redis this long before another worker gets it: longer than the
+        # longest hard time limit below, or a task still running would be
+        # handed out twice (docs/operations.md, Celery).
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1200),
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Seconds a publish from a request may take at most (connect, and each read
@@ -269,7 +280,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+# Time limits (seconds): soft (the task gets SoftTimeLimitExceeded and can
+# stop cleanly) and hard (its process is killed). The default fits the
+# minute jobs; the long set-based jobs get more from their measured time at
+# scale (docs/benchmarks.md) times about five. Keep every hard limit below
+# CELERY_VISIBILITY_TIMEOUT. Table: docs/operations.md.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_ANNOTATIONS = {
+    # A relay run sends for OUTBOX_RELAY_SECONDS (45 s), then stops.
+    "pae_ops.tasks.relay_outbox_task": {"soft_time_limit": 90, "time_limit": 120},
+    # 40 s for a 100,000-case catch-up at scale; each batch commits.
+    "cases.tasks.sweep_sla_task": {"soft_time_limit": 540, "time_limit": 600},
+    # 160 s for 100,000 clients at scale.
+    "clients.tasks.sweep_segments_task": {"soft_time_limit": 840, "time_limit": 900},
+    # about 60 s for the 400-day rebuild at scale.
+    "kpis.tasks.refresh_kpi_rollups_task": {"soft_time_limit": 840, "time_limit": 900},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One queue name per deployment (the test suite gives each run its own).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
@@ -355,25 +382,70 @@ _CSP_DIRECTIVES = {
 # same policy as production.
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
+# Error reports (pae_ops.error_reports): mail to ADMINS ("Name <a@b>, c@d")
+# through the outbox, and Sentry when SENTRY_DSN is set; both scrubbed of
+# survey tokens, email addresses and phone numbers.
+ADMINS = [
+    (name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address
+]
+MANAGERS = ADMINS
+EMAIL_SUBJECT_PREFIX = env.str("EMAIL_SUBJECT_PREFIX", default="[PAE Ops] ")
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from pae_ops.error_reports import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )
+# Workers log through LOGGING below (with the task's id), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # The loggers that write request paths redact survey-link tokens
 # (pae_ops.log_redaction): a survey link must never reach a log (DESIGN).
+# Every line carries the request's id (X-Request-ID) or the Celery task's.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secret_paths": {"()": "pae_ops.log_redaction.RedactSecretPathsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact_secret_paths": {"()": "pae_ops.log_redaction.RedactSecretPathsFilter"},
+        "context": {"()": "pae_ops.log_context.ContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[request=%(request_id)s task=%(task_id)s] %(message)s"
+        }
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secret_paths"],
-        }
+            "filters": ["redact_secret_paths", "context"],
+        },
+        "mail_admins": {
+            "class": "pae_ops.error_reports.ScrubbedAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_secret_paths"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_secret_paths"]},
+        # A failing check is in the probe's answer; no traceback every 10 s.
+        "health_check": {"level": "ERROR"},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secret_paths"],
+        },
+        # A task that failed (after its retries) is reported like a 500.
+        "celery.app.trace": {"handlers": ["console", "mail_admins"], "propagate": False},
         # Django's default gives runserver's log its own handler and no
         # propagation; the console handler takes its place here.
         "django.server": {
