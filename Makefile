@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install lint format messages bench clean
+.PHONY: run test install lint format messages bench bench-load clean
 
 $(STAMP): pyproject.toml requirements/build-constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops_scale
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-} DJANGO_ENV=development DEBUG=false \
 	  $(PY) manage.py bench $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-load
+
+## make bench-load: only the load test (wrk against gunicorn) on the seeded scale data set.
+bench-load: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-} DJANGO_ENV=development DEBUG=false \
+	  $(PY) manage.py load_test $(LOAD_ARGS)
 
 clean:
 	rm -rf var test-output
