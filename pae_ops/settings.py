@@ -265,6 +265,10 @@ else:
         # longest hard time limit below, or a task still running would be
         # handed out twice (docs/operations.md, Celery).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1200),
+        # How often a worker looks for such tasks: every 10 s (kombu's
+        # default scans only every 10th look, about every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Seconds a publish from a request may take at most (connect, and each read

@@ -218,9 +218,16 @@ def test_the_survey_page_is_the_only_view_without_a_login():
         and not route.startswith("admin/")
         and getattr(view, "__module__", "").split(".")[0] != "django"
     }
-    # The language picker of the login page predates this; the survey link is
-    # the only page with data behind it.
-    assert public == {"s/<str:token>/", "language/"}
+    # The language picker of the login page predates this, and the
+    # orchestrator's health probes (no data: "OK" or a generic error); the
+    # survey link is the only page with data behind it.
+    assert public == {
+        "s/<str:token>/",
+        "language/",
+        "health/live/",
+        "health/ready/",
+        "health/jobs/",
+    }
 
 
 def test_an_answer_needs_no_session_and_sets_no_cookie(client):
