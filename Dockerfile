@@ -4,8 +4,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY requirements ./requirements
+# Pinned: the lock file (make lock), not whatever resolves today.
 RUN pip install --upgrade pip \
- && pip install --build-constraint requirements/build-constraints.txt .
+ && pip install --build-constraint requirements/build-constraints.txt -r requirements/lock.txt
 COPY . .
 RUN useradd --system --home /app pae && mkdir -p var/media && chown -R pae var
 USER pae

@@ -9,13 +9,25 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test suite install lint format messages bench clean
+.PHONY: run test suite install lint format messages bench bench-load lock clean
 
-$(STAMP): pyproject.toml requirements/build-constraints.txt
+# Installs the pinned versions (requirements/lock-dev.txt, what CI tests), then the
+# project itself without resolving again; pyproject.toml keeps the ranges.
+$(STAMP): pyproject.toml requirements/lock-dev.txt requirements/build-constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --build-constraint requirements/build-constraints.txt -e ".[dev]"
+	$(PY) -m pip install -q --build-constraint requirements/build-constraints.txt \
+	  -r requirements/lock-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
 	@touch $(STAMP)
+
+## make lock: re-pin requirements/lock.txt (image) and lock-dev.txt (CI, make test)
+## from the ranges in pyproject.toml; commit both.
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements/lock.txt pyproject.toml
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --extra dev --output-file requirements/lock-dev.txt pyproject.toml
 
 install: $(STAMP)
 
@@ -59,6 +71,12 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pae_ops_scale
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-} DJANGO_ENV=development DEBUG=false \
 	  $(PY) manage.py bench $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-load
+
+## make bench-load: only the load test (wrk against gunicorn) on the seeded scale data set.
+bench-load: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-} DJANGO_ENV=development DEBUG=false \
+	  $(PY) manage.py load_test $(LOAD_ARGS)
 
 ## Stop the demo's and the suite's embedded servers and delete their data (a fresh demo).
 clean:

@@ -10,8 +10,9 @@ answer. What keeps the link safe (DESIGN, reliability and security):
   the link, ``Cache-Control: no-store``, ``X-Robots-Tag: noindex``;
 - the token is never logged: the paths are redacted by
   ``pae_ops.log_redaction`` and nothing here logs the request;
-- a per-IP request counter in the cache (``SURVEY_RATE_LIMIT`` requests per
-  ``SURVEY_RATE_WINDOW_SECONDS``) answers 429 with a kind page beyond it;
+- a per-client-address request counter in PostgreSQL (``SURVEY_RATE_LIMIT``
+  requests per ``SURVEY_RATE_WINDOW_SECONDS``; no Redis needed) answers 429
+  with a kind page beyond it;
 - no CSRF token: the answer is authorised by the link's signed token, not by
   a session (a forged cross-site post would need the secret link itself),
   and with ``no-referrer`` browsers send ``Origin: null`` on the post, which
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -34,20 +34,23 @@ from cases import selectors, services
 from cases.forms import SurveyAnswerForm
 from cases.models import Survey
 from cases.survey_links import survey_id_from_token
+from pae_ops import throttle
 from pae_ops.errors import DomainError
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    """Count this request against its IP address; True beyond the limit."""
-    window = settings.SURVEY_RATE_WINDOW_SECONDS
-    key = f"survey-rate:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > settings.SURVEY_RATE_LIMIT
+    """Count this request against its client's address; True beyond the limit.
+
+    Counted in PostgreSQL (``pae_ops.throttle``): the page works with Redis
+    down. ``REMOTE_ADDR`` is the client's own address behind a trusted proxy
+    (``pae_ops.client_address``).
+    """
+    return throttle.hit(
+        "survey",
+        request.META.get("REMOTE_ADDR", ""),
+        limit=settings.SURVEY_RATE_LIMIT,
+        window_seconds=settings.SURVEY_RATE_WINDOW_SECONDS,
+    )
 
 
 def _page(

@@ -11,3 +11,7 @@ class PaeOpsConfig(AppConfig):
         from pae_ops.outbox.renderers import prepare_notifications, render_notification
 
         register_renderer("notification", render_notification, prepare=prepare_notifications)
+
+        from pae_ops.error_reports import ERROR_REPORT, render_error_report
+
+        register_renderer(ERROR_REPORT, render_error_report)

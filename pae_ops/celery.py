@@ -58,6 +58,13 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
         description="Deletes sent outbox emails older than OUTBOX_RETENTION_DAYS.",
         crontab={"minute": "0", "hour": "4"},
     ),
+    # Every night at 04:10: drop the survey rate limit's finished windows.
+    BeatDefault(
+        name="rate-limit-cleanup",
+        task="pae_ops.tasks.purge_rate_limits_task",
+        description="Deletes the rate-limit counters of windows that are over.",
+        crontab={"minute": "10", "hour": "4"},
+    ),
     # Every night at 02:30: recompute every client's segment (SEG-4).
     BeatDefault(
         name="nightly-segmentation",

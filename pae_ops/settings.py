@@ -9,6 +9,7 @@ start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 Every variable is documented in ``.env.example``.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "health_check",
     # Ours, in dependency order: partners <- clients <- cases <- refunds <- kpis
     "pae_ops",
     "partners",
@@ -81,6 +83,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The orchestrator's probes (pae_ops.health) answer before anything else.
+    "pae_ops.health.ProbeMiddleware",
+    # Each request's id, in its log lines and its X-Request-ID header.
+    "pae_ops.log_context.RequestIdMiddleware",
+    # Then: everything below sees the client's address, not the proxy's.
+    "pae_ops.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,6 +164,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pae_ops"),
+            # No page may wait on Redis: give up quickly (and no page needs
+            # the cache; the survey rate limit is counted in PostgreSQL).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:
@@ -206,6 +217,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Every failed sign-in (password or second factor) is kept for the admins.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The client's address behind the trusted proxies (pae_ops.client_address).
+AXES_CLIENT_IP_CALLABLE = "pae_ops.client_address.client_ip"
+
+# The proxies whose X-Forwarded-For is believed (IPs or networks, e.g. the
+# TLS proxy in front of the compose file's web service). Empty: none, and
+# REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Language: Spanish by default, English per user (see pae_ops.middleware).
 LANGUAGE_CODE = "es"
@@ -277,6 +295,15 @@ else:
         "interval_start": 0,
         "interval_step": 0.5,
         "interval_max": 1,
+        # A task whose worker died (SIGKILL, OOM) stays unacknowledged in
+        # Redis this long before another worker gets it: longer than the
+        # longest hard time limit below, or a task still running would be
+        # handed out twice (docs/operations.md, Celery).
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1200),
+        # How often a worker looks for such tasks: every 10 s (kombu's
+        # default scans only every 10th look, about every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Seconds a publish from a request may take at most (connect, and each read
@@ -292,7 +319,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+# Time limits (seconds): soft (the task gets SoftTimeLimitExceeded and can
+# stop cleanly) and hard (its process is killed). The default fits the
+# minute jobs; the long set-based jobs get more from their measured time at
+# scale (docs/benchmarks.md) times about five. Keep every hard limit below
+# CELERY_VISIBILITY_TIMEOUT. Table: docs/operations.md.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_ANNOTATIONS = {
+    # A relay run sends for OUTBOX_RELAY_SECONDS (45 s), then stops.
+    "pae_ops.tasks.relay_outbox_task": {"soft_time_limit": 90, "time_limit": 120},
+    # 40 s for a 100,000-case catch-up at scale; each batch commits.
+    "cases.tasks.sweep_sla_task": {"soft_time_limit": 540, "time_limit": 600},
+    # 160 s for 100,000 clients at scale.
+    "clients.tasks.sweep_segments_task": {"soft_time_limit": 840, "time_limit": 900},
+    # about 60 s for the 400-day rebuild at scale.
+    "kpis.tasks.refresh_kpi_rollups_task": {"soft_time_limit": 840, "time_limit": 900},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One queue name per deployment (the test suite gives each run its own).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
@@ -378,25 +421,70 @@ _CSP_DIRECTIVES = {
 # same policy as production.
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
+# Error reports (pae_ops.error_reports): mail to ADMINS ("Name <a@b>, c@d")
+# through the outbox, and Sentry when SENTRY_DSN is set; both scrubbed of
+# survey tokens, email addresses and phone numbers.
+ADMINS = [
+    (name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address
+]
+MANAGERS = ADMINS
+EMAIL_SUBJECT_PREFIX = env.str("EMAIL_SUBJECT_PREFIX", default="[PAE Ops] ")
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from pae_ops.error_reports import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )
+# Workers log through LOGGING below (with the task's id), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # The loggers that write request paths redact survey-link tokens
 # (pae_ops.log_redaction): a survey link must never reach a log (DESIGN).
+# Every line carries the request's id (X-Request-ID) or the Celery task's.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secret_paths": {"()": "pae_ops.log_redaction.RedactSecretPathsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact_secret_paths": {"()": "pae_ops.log_redaction.RedactSecretPathsFilter"},
+        "context": {"()": "pae_ops.log_context.ContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[request=%(request_id)s task=%(task_id)s] %(message)s"
+        }
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secret_paths"],
-        }
+            "filters": ["redact_secret_paths", "context"],
+        },
+        "mail_admins": {
+            "class": "pae_ops.error_reports.ScrubbedAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_secret_paths"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_secret_paths"]},
+        # A failing check is in the probe's answer; no traceback every 10 s.
+        "health_check": {"level": "ERROR"},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secret_paths"],
+        },
+        # A task that failed (after its retries) is reported like a 500.
+        "celery.app.trace": {"handlers": ["console", "mail_admins"], "propagate": False},
         # Django's default gives runserver's log its own handler and no
         # propagation; the console handler takes its place here.
         "django.server": {

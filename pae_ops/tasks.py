@@ -22,6 +22,14 @@ def relay_outbox_task() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def purge_rate_limits_task() -> int:
+    """Delete the rate-limit windows that are over (a day old)."""
+    from pae_ops.throttle import purge_rate_limits
+
+    return purge_rate_limits(older_than_seconds=24 * 3600)
+
+
+@shared_task(acks_late=True)
 def purge_outbox_task() -> int:
     """Delete sent emails older than OUTBOX_RETENTION_DAYS."""
     from pae_ops.outbox import purge_sent_emails

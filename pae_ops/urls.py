@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from cases import survey_views
 from cases import views as case_views
-from pae_ops import views
+from pae_ops import health, views
 from refunds import views as refunds_views
 
 admin.site.site_header = "PAE Ops"
@@ -30,6 +31,11 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     # The account page, the second factor, password reset and invitations.
     path("account/", include("pae_ops.accounts.urls")),
+    # The orchestrator's probes; ProbeMiddleware answers them first, these
+    # routes let `manage.py health_check <name> --no-http` find their checks.
+    path("health/live/", login_not_required(health.LiveView.as_view()), name="health-live"),
+    path("health/ready/", login_not_required(health.ReadyView.as_view()), name="health-ready"),
+    path("health/jobs/", login_not_required(health.JobsView.as_view()), name="health-jobs"),
     # The public survey link (COM-2): the only page without a login. Its
     # token is redacted from the logs (pae_ops.log_redaction).
     path("s/<str:token>/", survey_views.survey_page, name="survey"),

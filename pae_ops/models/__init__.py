@@ -381,5 +381,7 @@ class Closure(TimeStampedModel):
         return self.start_time is None and self.end_time is None
 
 
-# The email outbox lives in its own module; importing it here registers it.
+# The email outbox and the rate-limit counters live in their own modules;
+# importing them here registers them.
 from pae_ops.models.outbox import OutboxEmail  # noqa: E402, F401
+from pae_ops.models.throttle import RateLimitBucket  # noqa: E402, F401

@@ -218,13 +218,17 @@ def test_the_survey_page_is_the_only_view_without_a_login():
         and not route.startswith("admin/")
         and getattr(view, "__module__", "").split(".")[0] != "django"
     }
-    # The language picker of the login page predates this; the survey link is
-    # the only page with data behind it. The password-reset pages (Django's
-    # views in the portal's look) and the invitation link are the signing-in
-    # path itself (docs/security.md); their links work once.
+    # The language picker of the login page predates this, and the
+    # orchestrator's health probes (no data: "OK" or a generic error); the
+    # survey link is the only page with data behind it. The password-reset
+    # pages (Django's views in the portal's look) and the invitation link are
+    # the signing-in path itself (docs/security.md); their links work once.
     assert public == {
         "s/<str:token>/",
         "language/",
+        "health/live/",
+        "health/ready/",
+        "health/jobs/",
         "account/reset/",
         "account/reset/sent/",
         "account/reset/done/",

@@ -163,3 +163,41 @@ def unused_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# Pinned builds ---------------------------------------------------------------
+
+
+def _pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements" / name).read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            package, version = line.split("==", 1)
+            pins[package.strip().lower().replace("_", "-")] = version.split()[0]
+    return pins
+
+
+def _declared(extra: str | None = None) -> set[str]:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return {re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower() for spec in specs}
+
+
+def test_the_lock_files_pin_every_declared_dependency():
+    """The image (lock.txt) and CI (lock-dev.txt) install exact versions; the
+    ranges stay in pyproject.toml for development (make lock re-pins)."""
+    runtime, dev = _pins("lock.txt"), _pins("lock-dev.txt")
+    assert _declared() <= set(runtime)
+    assert _declared() | _declared("dev") <= set(dev)
+    shared = set(runtime) & set(dev)
+    assert {name: runtime[name] for name in shared} == {name: dev[name] for name in shared}
+
+
+def test_the_image_and_make_test_install_from_the_lock_files():
+    assert "-r requirements/lock.txt" in (ROOT / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-r requirements/lock-dev.txt" in makefile
+    assert "--no-deps -e ." in makefile
