@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from clients import services
 from clients.imports import COLUMNS, MAX_BYTES, MAX_ROWS
@@ -25,22 +24,10 @@ from clients.models import (
     Product,
     Purchase,
 )
+from pae_ops.admin_mixins import ReadOnlyAdminMixin, ReadOnlyHistoryAdmin
 from pae_ops.errors import DomainError
 from partners.models import Partner, PartnerStatus, Stage
 from partners.services import ensure_partner_can_sell
-
-
-class ReadOnlyAdminMixin:
-    """Records that only services write: visible, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ClientImportForm(forms.Form):
@@ -59,7 +46,7 @@ class ClientImportForm(forms.Form):
 
 
 @admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
+class ClientAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "name",
         "email",
@@ -155,7 +142,7 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(ReadOnlyHistoryAdmin):
     form = ProductAdminForm
     list_display = ["name", "kind", "list_price", "partner", "refundable", "is_active"]
     list_filter = ["kind", "is_active", "refundable", "partner"]
@@ -178,7 +165,7 @@ class InstallmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PurchaseAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["product", "client", "price", "purchased_on", "status", "refunded_amount"]
     list_filter = ["status", "product__partner", "product__kind"]
     search_fields = ["client__name", "client__email", "product__name"]
@@ -187,7 +174,7 @@ class PurchaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PaymentPlan)
-class PaymentPlanAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PaymentPlanAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["purchase", "kind", "installment_count", "total", "created_at"]
     list_filter = ["kind"]
     search_fields = ["purchase__client__name", "purchase__product__name"]
@@ -196,7 +183,7 @@ class PaymentPlanAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["client", "purchase", "amount", "received_on", "recorded_by"]
     search_fields = ["client__name", "reference"]
     list_select_related = ["client", "purchase__product", "recorded_by"]
@@ -212,7 +199,7 @@ class CreditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class OfferAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["client", "product", "kind", "outcome", "offered_by", "decided_at"]
     list_filter = ["kind", "outcome"]
     search_fields = ["client__name", "product__name"]

@@ -9,9 +9,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from pae_ops import services
+from pae_ops.admin_mixins import ReadOnlyHistoryAdmin
 from pae_ops.models import (
     BusinessCalendar,
     Closure,
@@ -52,7 +52,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(SimpleHistoryAdmin):
+class ProfileAdmin(ReadOnlyHistoryAdmin):
     list_display = ["user", "leader", "language"]
     list_filter = ["language", "leader"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
@@ -168,7 +168,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(SimpleHistoryAdmin):
+class BusinessCalendarAdmin(ReadOnlyHistoryAdmin):
     form = BusinessCalendarForm
     inlines = [WorkingIntervalInline, ClosureInline]
     list_display = ["name", "time_zone", "holiday_country", "holiday_subdivision", "is_default"]
