@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,6 +90,33 @@ def test_payment_plan_table_refuses_a_total_at_the_threshold():
     purchase = make_purchase("5000.00")
     with pytest.raises(IntegrityError):
         PaymentPlanFactory(purchase=purchase, total=D("5000.00"))
+
+
+@pytest.mark.parametrize(
+    ("price", "allowed"), [("4500.00", False), ("5000.00", False), ("5000.01", True)]
+)
+def test_payment_plan_table_checks_the_purchase_price_not_the_plan_total(price, allowed):
+    """RULES: PAY-1. A 4,500.00 purchase on a surcharge plan (total 5,040.00, above
+    the threshold) is refused by the database: the trigger reads the price."""
+    purchase = make_purchase(price)
+    total = services.plan_total(purchase.price, PaymentPlan.Kind.SURCHARGE)
+    if allowed:
+        assert PaymentPlanFactory(purchase=purchase, total=total).pk
+        return
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        PaymentPlanFactory(purchase=purchase, total=max(total, D("5040.00")))
+    assert excinfo.value.__cause__.diag.constraint_name == "clients_paymentplan_pay1_purchase_price"
+    assert not PaymentPlan.objects.exists()
+
+
+def test_a_planned_purchase_price_cannot_drop_to_the_threshold():
+    """RULES: PAY-1. The other side of the trigger: the price under an existing plan."""
+    plan = PaymentPlanFactory(purchase=make_purchase("6000.00"))
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        Purchase.objects.filter(pk=plan.purchase_id).update(price=D("5000.00"))
+    assert excinfo.value.__cause__.diag.constraint_name == "clients_purchase_pay1_plan_price"
+    Purchase.objects.filter(pk=plan.purchase_id).update(price=D("5500.00"))  # still above: fine
+    assert Purchase.objects.get(pk=plan.purchase_id).price == D("5500.00")
 
 
 # PAY-2 ---------------------------------------------------------------------
