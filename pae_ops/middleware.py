@@ -10,6 +10,7 @@ still sets ``Content-Language`` and ``Vary`` on the response.
 from __future__ import annotations
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
 
 from pae_ops.models import Profile
@@ -44,3 +45,28 @@ class UserLanguageMiddleware:
             return language
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         return language if language in available else settings.LANGUAGE_CODE
+
+
+class RejectNulBytesMiddleware:
+    """Answer 400 with a message when the URL carries a NUL byte.
+
+    PostgreSQL text cannot hold NUL (0x00): a query-string value that reaches
+    the ORM unchecked (a filter, a search box, an admin change list's field
+    lookups) would end in a ``DataError`` and a 500. Form fields refuse NUL on
+    their own (Django's ``CharField`` validator, tested for every form in
+    ``tests/pae_ops/test_nul_bytes.py``) and show the message beside the field,
+    so POST bodies are left to the forms; the CSV import checks every cell.
+    Runs after ``UserLanguageMiddleware`` so that the page is in the user's
+    language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

@@ -581,7 +581,10 @@ def _escalate_if_now_outside_terms(request: RefundRequest) -> None:
     window that is outside it at approval time needs the director."""
     if request.proposal == RefundRequest.Proposal.DUPLICATED_CREDIT or request.outside_terms:
         return
-    if not _outside_terms(_lock_purchase(request)):
+    # No lock: the terms (the product's, the purchase date) are not what
+    # concurrent acts change; the request's lock already serialises approvals.
+    purchase = Purchase.objects.select_related("product").get(pk=request.purchase_id)
+    if not _outside_terms(purchase):
         return
     request.outside_terms = True
     request.save(update_fields=["outside_terms", "updated_at"])
