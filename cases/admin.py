@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import (
     Case,
@@ -23,23 +22,11 @@ from cases.models import (
     TypingCategory,
     TypingReason,
 )
-
-
-class ReadOnlyAdminMixin:
-    """Records that only services write: visible, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from pae_ops.admin_mixins import ReadOnlyAdminMixin, ReadOnlyHistoryAdmin
 
 
 @admin.register(SlaSettings)
-class SlaSettingsAdmin(SimpleHistoryAdmin):
+class SlaSettingsAdmin(ReadOnlyHistoryAdmin):
     """One row: the numbers of SLA-1, SLA-2, SLA-4 and SLA-5 and the SLA-3
     pause switch. New cases use them; open cases keep the deadlines they
     were given."""
@@ -96,7 +83,7 @@ class TypingReasonInline(admin.TabularInline):
 
 
 @admin.register(TypingCategory)
-class TypingCategoryAdmin(SimpleHistoryAdmin):
+class TypingCategoryAdmin(ReadOnlyHistoryAdmin):
     """TYP-2: deactivate instead of deleting; old typing stays valid."""
 
     list_display = ["name_es", "name_en", "is_active", "position"]
@@ -107,7 +94,7 @@ class TypingCategoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TypingReason)
-class TypingReasonAdmin(SimpleHistoryAdmin):
+class TypingReasonAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name_es", "name_en", "category", "is_active", "position", "rescue_step"]
     list_editable = ["is_active", "position"]
     list_filter = ["is_active", "rescue_step", "category"]
@@ -116,7 +103,7 @@ class TypingReasonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ResponseTemplate)
-class ResponseTemplateAdmin(SimpleHistoryAdmin):
+class ResponseTemplateAdmin(ReadOnlyHistoryAdmin):
     """COM-6: saved replies in Spanish and English."""
 
     list_display = ["name_es", "name_en", "is_active", "position"]
@@ -126,7 +113,7 @@ class ResponseTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = [
         "id",
         "subject",
@@ -145,7 +132,7 @@ class CaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class InteractionAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["occurred_at", "client", "channel", "direction", "handled_by", "reason"]
     list_filter = ["channel", "direction"]
     list_select_related = ["client", "handled_by", "reason"]
@@ -197,7 +184,7 @@ class SurveyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChangeNotice)
-class ChangeNoticeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ChangeNoticeAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     """COM-4: leaders schedule notices in the portal."""
 
     list_display = ["title_es", "kind", "scheduled_send_at", "effective_at", "status"]

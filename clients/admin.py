@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from clients import services
 from clients.imports import COLUMNS, MAX_BYTES, MAX_ROWS
@@ -26,23 +25,11 @@ from clients.models import (
     Product,
     Purchase,
 )
+from pae_ops.admin_mixins import ReadOnlyAdminMixin, ReadOnlyHistoryAdmin
 from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.errors import DomainError
 from partners.models import Partner, PartnerStatus, Stage
 from partners.services import ensure_partner_can_sell
-
-
-class ReadOnlyAdminMixin:
-    """Records that only services write: visible, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ClientImportForm(forms.Form):
@@ -61,7 +48,7 @@ class ClientImportForm(forms.Form):
 
 
 @admin.register(Client)
-class ClientAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+class ClientAdmin(SafeAutocompleteMixin, ReadOnlyHistoryAdmin):
     list_display = [
         "name",
         "email",
@@ -168,7 +155,7 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(ReadOnlyHistoryAdmin):
     form = ProductAdminForm
     list_display = ["name", "kind", "list_price", "partner", "refundable", "is_active"]
     list_filter = ["kind", "is_active", "refundable", "partner"]
@@ -188,7 +175,7 @@ class InstallmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PurchaseAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["product", "client", "price", "purchased_on", "status", "refunded_amount"]
     list_filter = ["status", "product__partner", "product__kind"]
     search_fields = ["client__name", "client__email", "product__name"]
@@ -197,7 +184,7 @@ class PurchaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PaymentPlan)
-class PaymentPlanAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PaymentPlanAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["purchase", "kind", "installment_count", "total", "created_at"]
     list_filter = ["kind"]
     search_fields = ["purchase__client__name", "purchase__product__name"]
@@ -206,7 +193,7 @@ class PaymentPlanAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["client", "purchase", "amount", "received_on", "recorded_by"]
     search_fields = ["client__name", "reference"]
     list_select_related = ["client", "purchase__product", "recorded_by"]
@@ -222,7 +209,7 @@ class CreditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class OfferAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["client", "product", "kind", "outcome", "offered_by", "decided_at"]
     list_filter = ["kind", "outcome"]
     search_fields = ["client__name", "product__name"]

@@ -23,6 +23,7 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 COLUMNS = ["name", "email", "phone", "country", "languages", "accessibility_needs", "agent"]
 REQUIRED = {"name"}
+NUL = "\x00"
 
 
 @dataclass
@@ -43,6 +44,14 @@ class ParseResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _cells(raw: dict) -> list[str]:
+    """A DictReader row's values, the extra ones (under ``None``) included."""
+    values: list[str] = []
+    for value in raw.values():
+        values.extend(value if isinstance(value, list) else [value or ""])
+    return values
+
+
 def parse_clients_csv(data: bytes) -> ParseResult:
     """Check every row; return the rows or every error as (line, reason)."""
     result = ParseResult()
@@ -55,7 +64,16 @@ def parse_clients_csv(data: bytes) -> ParseResult:
         result.errors.append((0, _("The file is not UTF-8 text.")))
         return result
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+        raw_rows = list(reader)
+    except csv.Error:
+        result.errors.append((reader.line_num, _("The file is not valid CSV.")))
+        return result
+    header = [h.strip() for h in fieldnames]
+    if any(NUL in name for name in header):
+        result.errors.append((1, _("a column name contains a null character (NUL)")))
+        return result
     missing = REQUIRED - set(header)
     if missing:
         result.errors.append(
@@ -68,7 +86,6 @@ def parse_clients_csv(data: bytes) -> ParseResult:
             (1, _("Unknown columns: %(cols)s.") % {"cols": ", ".join(sorted(unknown))})
         )
         return result
-    raw_rows = list(reader)
     if len(raw_rows) > MAX_ROWS:
         result.errors.append((0, _("The file has more than %(max)d rows.") % {"max": MAX_ROWS}))
         return result
@@ -76,9 +93,18 @@ def parse_clients_csv(data: bytes) -> ParseResult:
         result.errors.append((0, _("The file has no rows.")))
         return result
 
+    # PostgreSQL text cannot hold NUL: such a row is reported, and its cells
+    # stay out of the look-ups below (they would end in a DataError).
+    with_nul = {
+        index
+        for index, raw in enumerate(raw_rows, start=2)
+        if any(NUL in (value or "") for value in _cells(raw))
+    }
+    clean_rows = [raw for index, raw in enumerate(raw_rows, start=2) if index not in with_nul]
+
     # Look-ups for the whole file: one query each, never one per row.
     known_languages = set(Language.objects.values_list("code", flat=True))
-    usernames = {(row.get("agent") or "").strip() for row in raw_rows} - {""}
+    usernames = {(row.get("agent") or "").strip() for row in clean_rows} - {""}
     agents = dict(
         get_user_model()
         .objects.filter(username__in=usernames, groups__name=Role.AGENT.value, is_active=True)
@@ -86,7 +112,7 @@ def parse_clients_csv(data: bytes) -> ParseResult:
     )
     from clients.models import Client
 
-    emails_in_file = [(row.get("email") or "").strip().lower() for row in raw_rows]
+    emails_in_file = [(row.get("email") or "").strip().lower() for row in clean_rows]
     taken = set(
         Client.objects.filter(email__in=[e for e in emails_in_file if e]).values_list(
             "email", flat=True
@@ -96,6 +122,9 @@ def parse_clients_csv(data: bytes) -> ParseResult:
     seen: set[str] = set()
 
     for index, raw in enumerate(raw_rows, start=2):  # line 1 is the header
+        if index in with_nul:
+            result.errors.append((index, _("a cell contains a null character (NUL)")))
+            continue
         row = {key.strip(): (value or "").strip() for key, value in raw.items() if key}
         reasons = []
         if None in raw:

@@ -36,6 +36,7 @@ from clients.models import (
 )
 from clients.segmentation import BECAME_A_HOOKS, compute_results
 from pae_ops.errors import DomainError
+from pae_ops.money import parse_amount
 from pae_ops.roles import Role, require_role
 from pae_ops.services import Message, notify_each
 from pae_ops.timezones import portal_today
@@ -47,23 +48,6 @@ PLAN_THRESHOLD = Decimal("5000.00")
 SURCHARGE_RATE = Decimal("0.12")
 OVERDUE_AFTER_DAYS = 7
 WORKERS = (Role.AGENT, Role.LEADER)
-
-
-def _money(value: Decimal | int | str) -> Decimal:
-    """A finite amount with two decimals; refuses NaN and infinities."""
-    amount = Decimal(value)
-    if not amount.is_finite():
-        raise DomainError(_("Enter a valid amount."))
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _positive(value: Decimal | int | str, *, field: str) -> Decimal:
-    amount = _money(value)
-    if amount <= 0:
-        raise DomainError(_("%(field)s must be greater than zero.") % {"field": field})
-    if amount >= Decimal("10000000000"):
-        raise DomainError(_("%(field)s is too large.") % {"field": field})
-    return amount
 
 
 # Products ------------------------------------------------------------------
@@ -117,7 +101,7 @@ def create_purchase(
     ensure_partner_can_sell(partner=product.partner)
     if not product.is_active:
         raise DomainError(_("This product is not on sale."), rule="PAR-3")
-    amount = _positive(product.list_price if price is None else price, field=_("The price"))
+    amount = parse_amount(product.list_price if price is None else price, field=_("The price"))
     purchase = Purchase.objects.create(
         client=client,
         product=product,
@@ -339,7 +323,7 @@ def record_payment(
     ROLE-1. Raises DomainError or PermissionDenied.
     """
     require_role(actor, *WORKERS)
-    amount = _positive(amount, field=_("The amount"))
+    amount = parse_amount(amount, field=_("The amount"))
     # Lock the purchase first (parent), then the installment: two cashiers
     # recording the same payment must not both pass the "owed" check.
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
@@ -395,7 +379,9 @@ def purchase_refundable_amount(purchase: Purchase) -> Decimal:
 
 
 def count_paid_purchases(client_id: int) -> int:
-    """Purchases of the client whose payments cover their price (REF-5)."""
+    """Purchases of the client whose payments cover their price and that were
+    not refunded or cancelled since (REF-5): a purchase whose money went back,
+    or became credit for another product, no longer counts as paid."""
     paid = (
         Payment.objects.filter(purchase=OuterRef("pk"))
         .values("purchase")
@@ -404,6 +390,7 @@ def count_paid_purchases(client_id: int) -> int:
     )
     return (
         Purchase.objects.filter(client_id=client_id)
+        .exclude(status__in=[Purchase.Status.REFUNDED, Purchase.Status.CANCELLED])
         .annotate(paid=Subquery(paid))
         .filter(paid__gte=F("price"))
         .count()
@@ -428,7 +415,7 @@ def record_refund_against_purchase(
     REF-9). ``full`` marks the purchase refunded; ``new_status`` sets another
     final status (a service change cancels it). Rules: REF-6, SEG-1, SEG-4.
     """
-    amount = _positive(amount, field=_("The amount"))
+    amount = parse_amount(amount, field=_("The amount"))
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
     remaining = purchase_refundable_amount(purchase)
     if amount > remaining:
@@ -567,7 +554,7 @@ def apply_credit(
     """
     if kind not in CreditEntry.Kind.values or kind == CreditEntry.Kind.REDEMPTION:
         raise DomainError(_("Choose a kind of credit."))
-    amount = _positive(amount, field=_("The amount"))
+    amount = parse_amount(amount, field=_("The amount"))
     # Lock the client: the running balance must add up under concurrency.
     client = Client.objects.select_for_update().get(pk=client_id)
     if source_key:
@@ -599,7 +586,7 @@ def redeem_credit(
 ) -> CreditEntry:
     """Use part of a client's credit balance."""
     require_role(actor, *WORKERS)
-    amount = _positive(amount, field=_("The amount"))
+    amount = parse_amount(amount, field=_("The amount"))
     client = Client.objects.select_for_update().get(pk=client_id)
     if amount > client.credit_balance:
         raise DomainError(

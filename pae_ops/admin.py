@@ -9,10 +9,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from pae_ops import outbox, services
 from pae_ops.accounts.admin import UserAccountAdminMixin
+from pae_ops.admin_mixins import ReadOnlyHistoryAdmin
 from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.models import (
     BusinessCalendar,
@@ -55,7 +55,7 @@ class UserAdmin(UserAccountAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+class ProfileAdmin(SafeAutocompleteMixin, ReadOnlyHistoryAdmin):
     list_display = ["user", "leader", "language"]
     list_filter = ["language", "leader"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
@@ -210,7 +210,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(SimpleHistoryAdmin):
+class BusinessCalendarAdmin(ReadOnlyHistoryAdmin):
     form = BusinessCalendarForm
     inlines = [WorkingIntervalInline, ClosureInline]
     list_display = ["name", "time_zone", "holiday_country", "holiday_subdivision", "is_default"]

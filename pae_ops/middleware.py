@@ -15,7 +15,9 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from pae_ops.models import Profile
 
@@ -67,3 +69,32 @@ def _zone(name: str) -> zoneinfo.ZoneInfo | None:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+class RejectNulBytesMiddleware:
+    """Answer 400 with a message when the URL carries a NUL byte.
+
+    PostgreSQL text cannot hold NUL (0x00): a query-string value that reaches
+    the ORM unchecked (a filter, a search box, an admin change list's field
+    lookups) would end in a ``DataError`` and a 500. Form fields refuse NUL on
+    their own (Django's ``CharField`` validator, tested for every form in
+    ``tests/pae_ops/test_nul_bytes.py``) and show the message beside the field,
+    so POST bodies are left to the forms; the CSV import checks every cell.
+    Runs after ``UserLanguageMiddleware`` so that the page is in the user's
+    language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            message = _(
+                "The address contains a null character, which no field accepts. "
+                "Remove it and try again."
+            )
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "pae_ops.accounts.middleware.SecondFactorMiddleware",
     "pae_ops.middleware.UserLanguageMiddleware",
+    "pae_ops.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Ends idle sessions and those of deactivated users (says so in a message).
     "pae_ops.accounts.middleware.SessionActivityMiddleware",

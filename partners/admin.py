@@ -12,7 +12,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from django.forms.models import BaseInlineFormSet
@@ -22,9 +21,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from pae_ops.accounts.services import send_invitation
+from pae_ops.admin_mixins import ReadOnlyHistoryAdmin
 from pae_ops.admin_widgets import SafeAutocompleteMixin
 from pae_ops.errors import DomainError
 from partners import selectors, services
@@ -113,19 +112,6 @@ class PrefilledChoicesInline(admin.TabularInline):
             output_field=IntegerField(),
         )
         return super().get_queryset(request).order_by(order)
-
-
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """History to read, never to revert: a revert would write a past ``stage``,
-    ``status`` or login link without the services' checks (PAR-2, ROLE-1)."""
-
-    def revert_disabled(self, request, obj=None) -> bool:
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class VettingInterviewInline(SafeAutocompleteMixin, admin.StackedInline):

@@ -1,30 +1,19 @@
 """Refund records in Django admin: read-only (REF-10: nobody edits the audit)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from pae_ops.admin_mixins import ReadOnlyAdminMixin, ReadOnlyHistoryAdmin
 from refunds.models import ExitSurvey, RefundApproval, RefundOffer, RefundRequest
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class OfferInline(ReadOnlyMixin, admin.TabularInline):
+class OfferInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RefundOffer
     extra = 0
     fields = ["kind", "amount", "answer", "offered_by", "created_at", "answered_at"]
     readonly_fields = fields
 
 
-class ApprovalInline(ReadOnlyMixin, admin.TabularInline):
+class ApprovalInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RefundApproval
     extra = 0
     fields = ["role", "approver", "decision", "comment", "decided_at"]
@@ -32,7 +21,7 @@ class ApprovalInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class RefundRequestAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = [
         "pk",
         "client",
@@ -49,17 +38,8 @@ class RefundRequestAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_select_related = ["client", "purchase__product"]
     inlines = [OfferInline, ApprovalInline]
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Viewing a past version is fine; reverting it is not (REF-10).
-        extra_context = {**(extra_context or {}), "revert_disabled": True}
-        if request.method == "POST":
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
 
 @admin.register(ExitSurvey)
-class ExitSurveyAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class ExitSurveyAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["request", "sent_at", "answered_at", "refused"]
     list_select_related = ["request__client"]

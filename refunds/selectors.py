@@ -253,7 +253,12 @@ def client_refund_history(
         purchases=purchases,
         requests=requests,
         # The same test as clients.services.count_paid_purchases (REF-5).
-        paid_purchase_count=sum(1 for p in purchases if p.paid >= p.price),
+        paid_purchase_count=sum(
+            1
+            for p in purchases
+            if p.paid >= p.price
+            and p.status not in (Purchase.Status.REFUNDED, Purchase.Status.CANCELLED)
+        ),
         recent_request_count=sum(1 for r in requests if r.created_at >= since),
         frequent_threshold=settings.REFUND_FREQUENT_COUNT,
         window_days=window_days,

@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cases.models import Case
 from clients import services as client_services
-from clients.models import CreditEntry, PaymentPlan, Purchase, Segment
+from clients.models import Client, CreditEntry, PaymentPlan, Purchase, Segment
 from clients.selectors import client_leader, watching_leader, watching_leader_ids
 from pae_ops.errors import ActRefused, DomainError
+from pae_ops.money import parse_amount
 from pae_ops.outbox import Priority
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.services import Message, notify_each
@@ -277,7 +278,13 @@ def offer_resolution(
     description: str = "",
     amount: Decimal | None = None,
 ) -> RefundOffer:
-    """Record a non-refund option offered to the client (REF-4, RES-4)."""
+    """Record a non-refund option offered to the client (REF-4, RES-4).
+
+    A service change's amount is what remains paid for the purchase; a
+    retention incentive may carry the value of what is given (optional,
+    validated like every amount); a rescue session carries none.
+    Raises DomainError or PermissionDenied.
+    """
     request = _lock(request_id)
     _ensure_worker_on(actor, request)
     if not request.diagnosis_reason:
@@ -292,6 +299,11 @@ def offer_resolution(
         amount = client_services.purchase_refundable_amount(request.purchase)
         if amount <= 0:
             raise DomainError(_("Nothing was paid for this purchase to turn into credit."))
+    elif kind == RefundOffer.Kind.RETENTION_INCENTIVE:
+        if amount is not None:
+            amount = parse_amount(amount, field=_("The incentive's value"))
+    elif amount is not None:
+        raise DomainError(_("A rescue session carries no amount."), rule="RES-4")
     return RefundOffer.objects.create(
         request=request,
         kind=kind,
@@ -358,11 +370,11 @@ def record_offer_answer(*, actor: AbstractBaseUser, offer_id: int, accepted: boo
 # Proposal ------------------------------------------------------------------
 
 
-def _check_duplicated_credit(request: RefundRequest, amount: Decimal, minor_issue: bool) -> None:
-    """REF-5."""
-    if request.client.segment != Segment.A:
+def _check_duplicated_credit(*, client: Client, amount: Decimal, minor_issue: bool) -> None:
+    """REF-5, on the proposal and again when the credit is given (under the client's lock)."""
+    if client.segment != Segment.A:
         raise DomainError(_("Duplicated credit is only for segment A clients."), rule="REF-5")
-    if client_services.count_paid_purchases(request.client_id) < 2:
+    if client_services.count_paid_purchases(client.pk) < 2:
         raise DomainError(_("Duplicated credit needs at least 2 paid purchases."), rule="REF-5")
     if not minor_issue:
         raise DomainError(
@@ -370,6 +382,43 @@ def _check_duplicated_credit(request: RefundRequest, amount: Decimal, minor_issu
         )
     if amount > DUPLICATED_CREDIT_LIMIT:
         raise DomainError(_("Duplicated credit is at most 1,000.00 USD."), rule="REF-5")
+
+
+def _ensure_not_deferred(purchase: Purchase) -> None:
+    """REF-7 (PAY-4): no refund of any kind on a deferred-start plan."""
+    if PaymentPlan.objects.filter(purchase=purchase, kind=PaymentPlan.Kind.DEFERRED).exists():
+        raise DomainError(
+            _("No refund of any kind for a purchase on a deferred-start plan."),
+            rule="REF-7",
+        )
+
+
+def _ensure_refundable_amount(purchase: Purchase, *, proposal: str, amount: Decimal) -> None:
+    """REF-6: a partial refund is at most what remains paid; a full one is exactly that."""
+    remaining = client_services.purchase_refundable_amount(purchase)
+    if proposal == RefundRequest.Proposal.PARTIAL_REFUND and amount > remaining:
+        raise DomainError(
+            _("A partial refund is at most %(remaining)s USD for this purchase.")
+            % {"remaining": f"{remaining:,.2f}"},
+            rule="REF-6",
+        )
+    if proposal == RefundRequest.Proposal.FULL_REFUND and amount != remaining:
+        raise DomainError(
+            _("A full refund returns exactly what remains paid: %(remaining)s USD.")
+            % {"remaining": f"{remaining:,.2f}"},
+            rule="REF-6",
+        )
+
+
+def _lock_purchase(request: RefundRequest) -> Purchase:
+    # Lock the purchase (parent of the money) after the request: proposals,
+    # approvals and executions racing for the same remaining amount are
+    # serialised here.
+    return (
+        Purchase.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=request.purchase_id)
+    )
 
 
 def _outside_terms(purchase: Purchase) -> bool:
@@ -403,14 +452,8 @@ def propose_refund(
         raise DomainError(_("A proposal is made after the offers step."))
     if proposal not in RefundRequest.Proposal.values:
         raise DomainError(_("Choose what to propose."))
-    amount = client_services._positive(amount, field=_("The amount"))
-    # Lock the purchase too (parent of the money): proposals racing for the
-    # same remaining amount are serialised here and checked again at execution.
-    purchase = (
-        Purchase.objects.select_for_update(of=("self",))
-        .select_related("product")
-        .get(pk=request.purchase_id)
-    )
+    amount = parse_amount(amount, field=_("The amount"))
+    purchase = _lock_purchase(request)
     is_refund = proposal != RefundRequest.Proposal.DUPLICATED_CREDIT
     if is_refund:
         declined = request.offers.filter(
@@ -424,27 +467,11 @@ def propose_refund(
                 ),
                 rule="REF-4",
             )
-        if PaymentPlan.objects.filter(purchase=purchase, kind=PaymentPlan.Kind.DEFERRED).exists():
-            raise DomainError(
-                _("No refund of any kind for a purchase on a deferred-start plan."),
-                rule="REF-7",
-            )
-        remaining = client_services.purchase_refundable_amount(purchase)
-        if proposal == RefundRequest.Proposal.PARTIAL_REFUND and amount > remaining:
-            raise DomainError(
-                _("A partial refund is at most %(remaining)s USD for this purchase.")
-                % {"remaining": f"{remaining:,.2f}"},
-                rule="REF-6",
-            )
-        if proposal == RefundRequest.Proposal.FULL_REFUND and amount != remaining:
-            raise DomainError(
-                _("A full refund returns exactly what remains paid: %(remaining)s USD.")
-                % {"remaining": f"{remaining:,.2f}"},
-                rule="REF-6",
-            )
+        _ensure_not_deferred(purchase)
+        _ensure_refundable_amount(purchase, proposal=proposal, amount=amount)
         request.outside_terms = _outside_terms(purchase)
     else:
-        _check_duplicated_credit(request, amount, minor_issue)
+        _check_duplicated_credit(client=request.client, amount=amount, minor_issue=minor_issue)
         request.outside_terms = False
     request.proposal = proposal
     request.proposed_amount = amount
@@ -522,8 +549,11 @@ def approve_refund_request(
 ) -> RefundRequest:
     """Record one approval; execute once every required role approved.
 
-    Rules: REF-5, REF-6, REF-8, REF-3, REF-9, ROLE-1, ROLE-2.
-    Raises DomainError or PermissionDenied.
+    A refund whose contract window closed since it was proposed now needs
+    the director too (REF-8): the approval is kept, the request waits for
+    her and she is notified. Executing re-checks REF-5..REF-8 (see
+    :func:`execute_refund_request`). Rules: REF-3, REF-5..REF-9, ROLE-1,
+    ROLE-2. Raises DomainError or PermissionDenied.
     """
     request = _decide(
         actor=actor,
@@ -531,6 +561,7 @@ def approve_refund_request(
         decision=RefundApproval.Decision.APPROVED,
         comment=comment,
     )
+    _escalate_if_now_outside_terms(request)
     signed = set(request.approvals.values_list("role", flat=True))
     if request.required_roles() <= signed:
         _set_status(request, RefundRequest.Status.APPROVED)
@@ -561,20 +592,75 @@ def reject_refund_request(
     return request
 
 
+def _escalate_if_now_outside_terms(request: RefundRequest) -> None:
+    """REF-8 when it takes effect: a refund proposed inside the contract's
+    window that is outside it at approval time needs the director."""
+    if request.proposal == RefundRequest.Proposal.DUPLICATED_CREDIT or request.outside_terms:
+        return
+    # No lock: the terms (the product's, the purchase date) are not what
+    # concurrent acts change; the request's lock already serialises approvals.
+    purchase = Purchase.objects.select_related("product").get(pk=request.purchase_id)
+    if not _outside_terms(purchase):
+        return
+    request.outside_terms = True
+    request.save(update_fields=["outside_terms", "updated_at"])
+    _notify(
+        request,
+        _directors(),
+        "refund-escalated",
+        format_lazy(
+            _lazy("Refund outside the contract's terms: {client} needs your decision"),
+            client=request.client.name,
+        ),
+    )
+
+
+def _recheck_at_execution(request: RefundRequest) -> None:
+    """REF-5..REF-8 again, under the locks, when the money moves.
+
+    Between the proposal and the last approval the client may have left
+    segment A or lost a paid purchase, another refund may have taken the
+    amount, a plan may have changed, the window may have closed.
+    """
+    if request.proposal == RefundRequest.Proposal.DUPLICATED_CREDIT:
+        # Lock the client: a segment change or a refund of another purchase
+        # must not slip between this check and the credit (REF-5).
+        client = Client.objects.select_for_update().get(pk=request.client_id)
+        _check_duplicated_credit(
+            client=client, amount=request.proposed_amount, minor_issue=request.minor_issue
+        )
+        return
+    purchase = _lock_purchase(request)
+    _ensure_not_deferred(purchase)
+    _ensure_refundable_amount(purchase, proposal=request.proposal, amount=request.proposed_amount)
+    signed = set(
+        request.approvals.filter(decision=RefundApproval.Decision.APPROVED).values_list(
+            "role", flat=True
+        )
+    )
+    if _outside_terms(purchase) and RefundApproval.Role.DIRECTOR not in signed:
+        raise DomainError(
+            _("This refund is outside the product's contract terms: the director must decide."),
+            rule="REF-8",
+        )
+
+
 @transaction.atomic
 def execute_refund_request(*, request_id: int, actor: AbstractBaseUser) -> RefundRequest:
     """Apply an approved request: credit into the ledger, or a refund against
     the purchase. Idempotent: an executed request is returned unchanged.
 
-    Rules: REF-5, REF-6, REF-9. Raises DomainError when the purchase no
-    longer has the amount (another refund took it): the whole approval rolls
-    back.
+    The rules are checked again here, under the locks, because they take
+    effect now (REF-5 eligibility, REF-6 remaining amount, REF-7, REF-8); a
+    refusal raises DomainError and the whole approval rolls back.
+    Rules: REF-5..REF-9.
     """
     request = _lock(request_id)
     if request.status == RefundRequest.Status.EXECUTED:
         return request
     if request.status != RefundRequest.Status.APPROVED:
         raise DomainError(_("Only an approved request is executed."), rule="REF-9")
+    _recheck_at_execution(request)
     source_key = f"refund:{request.pk}"
     if request.proposal == RefundRequest.Proposal.DUPLICATED_CREDIT:
         client_services.apply_credit(

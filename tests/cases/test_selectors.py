@@ -12,7 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.filters import BoardFilter
 from cases.models import Case, Interaction
-from cases.selectors import list_board_cases, month_bounds, typing_compliance
+from cases.selectors import (
+    TypingCompliance,
+    list_board_cases,
+    month_bounds,
+    typing_compliance,
+)
 from tests.cases.factories import CaseFactory, TypingReasonFactory, mx
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
@@ -59,6 +64,22 @@ def test_typing_compliance_and_commission_reduction(typed, untyped, compliance, 
     _log(agent, typed=typed, untyped=untyped)
     figure = typing_compliance(start=NOVEMBER[0], end=NOVEMBER[1], agent_ids=[agent.pk])[agent.pk]
     assert (figure.logged, figure.typed) == (typed + untyped, typed)
+    assert figure.compliance == compliance
+    assert figure.commission_reduction == reduction
+
+
+@pytest.mark.parametrize(
+    ("typed", "logged", "compliance", "reduction"),
+    [
+        (2374, 2500, Decimal("95.0"), Decimal("0.0")),  # 94.96 % rounds half-up to 95.0
+        (1899, 2000, Decimal("95.0"), Decimal("0.0")),  # 94.95 %: the half goes up
+        (1898, 2000, Decimal("94.9"), Decimal("0.1")),  # 94.90 %
+        (2, 3, Decimal("66.7"), Decimal("28.3")),  # 66.66… %
+    ],
+)
+def test_typing_compliance_rounds_half_up_to_one_decimal(typed, logged, compliance, reduction):
+    """RULES: TYP-3, TYP-4. 94.96 % is 95.0 %: no reduction (rounding down would cut 0.1)."""
+    figure = TypingCompliance(agent_id=1, logged=logged, typed=typed)
     assert figure.compliance == compliance
     assert figure.commission_reduction == reduction
 

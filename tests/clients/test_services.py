@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,6 +91,33 @@ def test_payment_plan_table_refuses_a_total_at_the_threshold():
     purchase = make_purchase("5000.00")
     with pytest.raises(IntegrityError):
         PaymentPlanFactory(purchase=purchase, total=D("5000.00"))
+
+
+@pytest.mark.parametrize(
+    ("price", "allowed"), [("4500.00", False), ("5000.00", False), ("5000.01", True)]
+)
+def test_payment_plan_table_checks_the_purchase_price_not_the_plan_total(price, allowed):
+    """RULES: PAY-1. A 4,500.00 purchase on a surcharge plan (total 5,040.00, above
+    the threshold) is refused by the database: the trigger reads the price."""
+    purchase = make_purchase(price)
+    total = services.plan_total(purchase.price, PaymentPlan.Kind.SURCHARGE)
+    if allowed:
+        assert PaymentPlanFactory(purchase=purchase, total=total).pk
+        return
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        PaymentPlanFactory(purchase=purchase, total=max(total, D("5040.00")))
+    assert excinfo.value.__cause__.diag.constraint_name == "clients_paymentplan_pay1_purchase_price"
+    assert not PaymentPlan.objects.exists()
+
+
+def test_a_planned_purchase_price_cannot_drop_to_the_threshold():
+    """RULES: PAY-1. The other side of the trigger: the price under an existing plan."""
+    plan = PaymentPlanFactory(purchase=make_purchase("6000.00"))
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        Purchase.objects.filter(pk=plan.purchase_id).update(price=D("5000.00"))
+    assert excinfo.value.__cause__.diag.constraint_name == "clients_purchase_pay1_plan_price"
+    Purchase.objects.filter(pk=plan.purchase_id).update(price=D("5500.00"))  # still above: fine
+    assert Purchase.objects.get(pk=plan.purchase_id).price == D("5500.00")
 
 
 # PAY-2 ---------------------------------------------------------------------
@@ -236,11 +263,31 @@ def test_overdue_installment_feeds_engagement(days_late, pays_on_time):
         due_on=timezone.localdate() - datetime.timedelta(days=days_late)
     )
     client = installment.plan.purchase.client
-    services.recompute_client_segment(client_id=client.pk)
-    client.refresh_from_db()
-    assert ("pays on time" in client.segment_reason) is pays_on_time or (
-        ("paga a tiempo" in client.segment_reason) is pays_on_time
+    assert _pays_on_time(client) is pays_on_time
+
+
+@pytest.mark.parametrize(("days_late", "pays_on_time"), [(7, True), (8, False)])
+def test_an_installment_paid_late_in_the_last_12_months_feeds_engagement(days_late, pays_on_time):
+    """RULES: SEG-2. Paid 7 days after its due date is on time; 8 days is late."""
+    due = timezone.localdate() - datetime.timedelta(days=60)
+    installment = InstallmentFactory(
+        due_on=due,
+        paid_amount=D("1000.00"),
+        paid_on=due + datetime.timedelta(days=days_late),
     )
+    assert _pays_on_time(installment.plan.purchase.client) is pays_on_time
+
+
+def _pays_on_time(client: Client) -> bool:
+    """The SEG-2 signal itself, and the reason the segment shows for it."""
+    from clients.segmentation import annotate_signals
+
+    row = annotate_signals(Client.objects.filter(pk=client.pk), timezone.now()).get()
+    with translation.override("en"):
+        services.recompute_client_segment(client_id=client.pk)
+    client.refresh_from_db()
+    assert ("pays on time" in client.segment_reason) is row.pays_on_time
+    return row.pays_on_time
 
 
 # Payments ------------------------------------------------------------------
@@ -480,13 +527,13 @@ def test_duplicated_credit_is_a_leaders_act(agent, leader):
 # SAL-1 ---------------------------------------------------------------------
 
 
-def test_accepted_offer_creates_the_purchase_credited_to_the_agent(agent):
-    """RULES: SAL-1"""
+def test_accepted_offer_creates_the_purchase_credited_to_the_agent_who_made_it(agent, leader):
+    """RULES: SAL-1. Credited to the offer's maker, not to whoever records the answer."""
     client = ClientFactory()
     offer = services.record_offer(
         actor=agent, client_id=client.pk, product_id=ProductFactory().pk, kind=Offer.Kind.UPSELL
     )
-    decided = services.decide_offer(actor=agent, offer_id=offer.pk, accepted=True)
+    decided = services.decide_offer(actor=leader, offer_id=offer.pk, accepted=True)
     assert decided.outcome == Offer.Outcome.ACCEPTED
     assert decided.purchase.sold_by == agent
     assert decided.purchase.client == client

@@ -305,11 +305,30 @@ def test_business_clock_is_rebuilt_when_the_calendar_changes():
     assert ensure_business_clock(state=state, today=TODAY) is True
 
 
-def test_refresh_task_runs_the_service():
+def _rollup_rows() -> list[tuple]:
+    fields = [f.attname for f in KpiRollup._meta.concrete_fields if f.attname != "id"]
+    return sorted(KpiRollup.objects.values_list(*fields), key=repr)
+
+
+def test_refresh_task_runs_the_service_and_returns_the_rows_it_wrote():
+    """RULES: KPI-1. The first run writes the day and month of a sale; a rebuild of
+    the last 30 days rewrites only those, to the same figures."""
     build.purchase(on=date(2026, 1, 5))
-    assert refresh_kpi_rollups_task() >= 0
-    assert refresh_kpi_rollups_task(rebuild_days=30) >= 0
-    assert KpiRollupState.objects.get().refreshed_at is not None
+
+    written = refresh_kpi_rollups_task()
+
+    assert written == KpiRollup.objects.count()
+    sale_days = KpiRollup.objects.filter(grain=Grain.DAY, period=date(2026, 1, 5))
+    assert sum(row.sold_count for row in sale_days) == 1
+    assert KpiRollupState.objects.get().refreshed_at == NOW
+    before = _rollup_rows()
+
+    rebuilt = refresh_kpi_rollups_task(rebuild_days=30)
+
+    assert 0 < rebuilt < written  # from 13 February on, not January's sale
+    assert _rollup_rows() == before
+    assert rebuilt == refresh_kpi_rollups(since=TODAY - timedelta(days=30)).rows
+    assert rebuilt != refresh_kpi_rollups().rows  # the incremental run covers less
 
 
 def test_sources_compiled_once_give_the_sql_of_a_fresh_compile():

@@ -190,7 +190,7 @@ def test_a_frequent_refund_request_needs_the_director(world):
 
 
 def test_refund_only_after_a_declined_non_refund_offer(world):
-    """RULES: REF-4, RES-4"""
+    """RULES: REF-4, RES-4. No offer, or one still pending: refused; declined: allowed."""
     purchase = world.paid_purchase(world.client())
     request = world.diagnosed(purchase)
     with pytest.raises(DomainError) as excinfo:
@@ -201,7 +201,21 @@ def test_refund_only_after_a_declined_non_refund_offer(world):
             amount=D("100.00"),
         )
     assert excinfo.value.rule == "REF-4"
-    offer = world.declined_offer(request)
+    # an offer still waiting for the client's answer is not a declined one
+    pending = services.offer_resolution(
+        actor=world.agent, request_id=request.pk, kind=RefundOffer.Kind.RESCUE_SESSION
+    )
+    with pytest.raises(DomainError) as excinfo:
+        services.propose_refund(
+            actor=world.agent,
+            request_id=request.pk,
+            proposal=RefundRequest.Proposal.FULL_REFUND,
+            amount=D("1000.00"),
+        )
+    assert excinfo.value.rule == "REF-4"
+    request.refresh_from_db()
+    assert (request.status, request.proposal) == (Status.OFFERS, "")
+    offer = services.record_offer_answer(actor=world.agent, offer_id=pending.pk, accepted=False)
     assert offer.answer == RefundOffer.Answer.DECLINED
     services.propose_refund(
         actor=world.agent,
@@ -366,8 +380,15 @@ def test_either_rejection_ends_a_partial_refund(world, who):
 # REF-7 ---------------------------------------------------------------------
 
 
-def test_no_refund_on_a_deferred_start_plan(world):
-    """RULES: REF-7, PAY-4"""
+@pytest.mark.parametrize(
+    ("proposal", "amount"),
+    [
+        (RefundRequest.Proposal.PARTIAL_REFUND, "100.00"),
+        (RefundRequest.Proposal.FULL_REFUND, "3000.00"),  # exactly what remains paid
+    ],
+)
+def test_no_refund_on_a_deferred_start_plan(world, proposal, amount):
+    """RULES: REF-7, PAY-4. Neither partial nor full: "no refund of any kind"."""
     client = world.client()
     product = ProductFactory(partner=world.partner, list_price=D("6000.00"))
     purchase = PurchaseFactory(client=client, product=product, price=D("6000.00"))
@@ -388,14 +409,14 @@ def test_no_refund_on_a_deferred_start_plan(world):
     )
     request = world.diagnosed(purchase)
     world.declined_offer(request)
+    assert client_services.purchase_refundable_amount(purchase) == D("3000.00")
     with pytest.raises(DomainError) as excinfo:
         services.propose_refund(
-            actor=world.agent,
-            request_id=request.pk,
-            proposal=RefundRequest.Proposal.PARTIAL_REFUND,
-            amount=D("100.00"),
+            actor=world.agent, request_id=request.pk, proposal=proposal, amount=D(amount)
         )
     assert excinfo.value.rule == "REF-7"
+    request.refresh_from_db()
+    assert request.status == Status.OFFERS
 
 
 # REF-8 ---------------------------------------------------------------------
@@ -727,6 +748,61 @@ def test_two_leaders_approving_at_once_approve_and_pay_once(role_groups):
     assert RefundApproval.objects.filter(request=request).count() == 1
     assert CreditEntry.objects.filter(client=client).count() == 1
     assert Client.objects.get(pk=client.pk).credit_balance == D("500.00")
+
+
+def _meet_after_deciding(monkeypatch) -> None:
+    """Make each approval wait, once recorded and before the signatures are
+    counted, until the other approval is recorded too, or is blocked on a row
+    lock of this database. With the request's lock the second approver is
+    blocked and the first goes on; without it both count only their own
+    signature, whatever the timing."""
+    real_decide = services._decide
+    arrived = [0]
+    meeting = threading.Condition()
+
+    def someone_waits_on_a_lock() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            return cursor.fetchone()[0] > 0
+
+    def decide_then_meet(**kwargs):
+        result = real_decide(**kwargs)
+        with meeting:
+            arrived[0] += 1
+            meeting.notify_all()
+            for _ in range(1000):  # at most ~10 s
+                if arrived[0] >= 2 or someone_waits_on_a_lock():
+                    return result
+                meeting.wait(timeout=0.01)
+        raise AssertionError("the other approval neither came nor waited")
+
+    monkeypatch.setattr(services, "_decide", decide_then_meet)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_leader_and_a_partner_approving_at_once_execute_the_refund_once(role_groups, monkeypatch):
+    """RULES: REF-9, REF-6. Both approvals count and the refund is paid once; without
+    the request's row lock it ends "awaiting approval" with both approvals and
+    nothing paid."""
+    world = World()
+    purchase = world.paid_purchase(world.client())
+    request = world.awaiting_partial(purchase, "300.00")
+    _meet_after_deciding(monkeypatch)
+
+    outcomes = _race(
+        lambda: services.approve_refund_request(actor=world.leader, request_id=request.pk),
+        lambda: services.approve_refund_request(actor=world.approver, request_id=request.pk),
+    )
+
+    assert [type(o) for o in outcomes] == [RefundRequest, RefundRequest], outcomes
+    request.refresh_from_db()
+    assert request.status == Status.EXECUTED
+    assert request.approvals.count() == 2
+    purchase.refresh_from_db()
+    assert purchase.refunded_amount == D("300.00")
 
 
 @pytest.mark.django_db(transaction=True)
