@@ -39,7 +39,11 @@ def _next_url(request: HttpRequest, default: str = "home") -> str:
 
 
 def _locked(request: HttpRequest) -> HttpResponse:
-    return render(request, "registration/locked_out.html", status=429)
+    from axes.helpers import get_cool_off
+
+    # The same page, and the same lock length, as axes' own lockout answer.
+    context = {"cooloff_timedelta": get_cool_off(request)}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 # The second factor ------------------------------------------------------------

@@ -45,6 +45,10 @@ OPEN_BEFORE_SECOND_FACTOR = {
     "accounts:password-reset-complete",
     "accounts:password-reset-confirm",
     "accounts:invitation-accept",
+    # The orchestrator's probes: public, answered before any session is read.
+    "health-live",
+    "health-ready",
+    "health-jobs",
 }
 
 
