@@ -104,12 +104,13 @@ def init_sentry(dsn: str, *, environment: str, traces_sample_rate: float, releas
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    # No personal data is sent by default (the deprecated send_default_pii
+    # stays unset); the hooks scrub what the events carry.
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,
         release=release or None,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
         traces_sample_rate=traces_sample_rate,
         before_send=sentry_before_send,
         before_breadcrumb=sentry_before_breadcrumb,

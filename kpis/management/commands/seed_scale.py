@@ -57,8 +57,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         name = connection.settings_dict["NAME"]
-        if connection.vendor != "postgresql":
-            raise CommandError("seed_scale needs PostgreSQL (it uses COPY).")
         if not options["force"] and "scale" not in name and "bench" not in name:
             raise CommandError(
                 f"Refusing to seed {name!r}: its name does not contain 'scale' or 'bench'. "
