@@ -983,3 +983,9 @@ class ChangeNotice(TimeStampedModel):
         if (language or "es").startswith("en"):
             return self.body_en or self.body_es
         return self.body_es or self.body_en
+
+
+# Notes and attachments live in their own modules (imported here so that
+# Django finds their models).
+from cases.attachments import CaseAttachment  # noqa: E402, F401
+from cases.notes import CaseNote  # noqa: E402, F401
