@@ -1,5 +1,5 @@
 """The navigation bar's search: clients by name, email or phone, cases by
-number or subject (``cases.search_views``, docs/search.md).
+number or subject (``cases.search_views``, docs/search-notes-files.md).
 
 It lives in ``cases``, the right-most app it reads. Matching is "contains",
 case- and accent-blind: ``public.f_unaccent(name) ILIKE '%…%'`` against

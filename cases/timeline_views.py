@@ -30,10 +30,11 @@ WORKERS = (Role.AGENT, Role.LEADER)
 
 def _done(request: HttpRequest, case: Case, anchor: str, message: str) -> HttpResponse:
     messages.success(request, message)
-    target = f"{case.get_absolute_url()}#{anchor}"
     if request.htmx:
-        return HttpResponseClientRedirect(target)
-    return redirect(target)
+        # No fragment: from the case page, a link that differs only by its
+        # fragment would scroll instead of loading the page again.
+        return HttpResponseClientRedirect(case.get_absolute_url())
+    return redirect(f"{case.get_absolute_url()}#{anchor}")
 
 
 def _refused(
