@@ -41,7 +41,7 @@ def test_agent_finds_a_client_from_the_navigation_bar(live_server, page: Page):
     log_in(page, live_server.url, agent.username)
 
     box = page.get_by_test_id("nav-search")
-    box.get_by_label("Buscar clientes y casos").fill("PENALOZA")
+    box.get_by_label("Búsqueda de clientes y casos").fill("PENALOZA")
     box.get_by_role("button", name="Buscar").click()
 
     results = page.get_by_test_id("search-clients")
