@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
@@ -68,7 +68,7 @@ def find_mentions(text: str) -> list[str]:
     return list(seen)
 
 
-def _mentionable():
+def _mentionable() -> QuerySet:
     return User.objects.filter(is_active=True).filter(
         Q(groups__name__in=[role.value for role in MENTIONABLE_ROLES]) | Q(is_superuser=True)
     )

@@ -3,6 +3,8 @@ services check the rest)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -11,6 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.notes import NOTE_MAX
 from partners.validators import ACCEPT_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from cases.models import Case
+    from cases.timeline import TimelineEntry
 
 MENTION_HELP = _("Write @ and a colleague's login (e.g. @lherrera) to notify them.")
 
@@ -48,7 +56,7 @@ class AttachmentForm(forms.Form):
         field.widget.attrs["aria-describedby"] = f"{prefix_id}-file-help"
 
 
-def timeline_forms(user, case, entries) -> dict:
+def timeline_forms(user: AbstractBaseUser, case: Case, entries: list[TimelineEntry]) -> dict:
     """The case page's note and file forms that ``user`` may use, and an edit
     form on each of their own notes (``cases.timeline``)."""
     from cases.timeline import can_attach_files, can_write_notes
