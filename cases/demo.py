@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cases import services
@@ -42,6 +43,33 @@ def business_hours_ago(hours: float, *, now: datetime, spec: CalendarSpec) -> da
         else:
             high = middle
     return low.replace(microsecond=0)
+
+
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF that shows ``text`` (ASCII-safe), for demo attachments."""
+    safe = text.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 14 Tf 72 720 Td (" + safe + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _reason(name_es: str) -> int | None:
@@ -134,6 +162,19 @@ def seed_cases(stdout) -> int:
         kind=Case.Kind.COMPLAINT,
     ).case
     answer(agent, case, 51, "Hablé con el socio; te confirmo fecha de inicio mañana.")
+    # An internal note that pulls the leader in (a mention), and the client's evidence.
+    services.add_case_note(
+        actor=agent,
+        case_id=case.pk,
+        body="@lider ¿puedes hablar tú con el socio? El cliente ya escribió dos veces.",
+    )
+    services.attach_case_file(
+        actor=agent,
+        case_id=case.pk,
+        upload=ContentFile(
+            demo_pdf("Correo del cliente: el proyecto no ha iniciado."), name="correo-cliente.pdf"
+        ),
+    )
     created += 1
 
     # Past the 72-hour limit (breached), a cancellation request.

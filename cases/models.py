@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pae_ops.models import TimeStampedModel
+from pae_ops.search_sql import Unaccent
 
 
 class BilingualNameMixin(models.Model):
@@ -494,6 +496,11 @@ class Case(TimeStampedModel):
                     status__in=["new", "in_progress", "waiting", "escalated"],
                 ),
                 name="cases_case_rescue_due_idx",
+            ),
+            # The navigation bar's search (cases.search): any part of the
+            # subject, accents and case ignored.
+            GinIndex(
+                OpClass(Unaccent("subject"), name="gin_trgm_ops"), name="cases_case_subject_trgm"
             ),
         ]
         constraints = [
@@ -1128,3 +1135,9 @@ class ChangeNotice(TimeStampedModel):
         if (language or "es").startswith("en"):
             return self.body_en or self.body_es
         return self.body_es or self.body_en
+
+
+# Notes and attachments live in their own modules (imported here so that
+# Django finds their models).
+from cases.attachments import CaseAttachment  # noqa: E402, F401
+from cases.notes import CaseNote  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import followup_views, views
+from cases import followup_views, timeline_views, views
 
 app_name = "cases"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("interactions/<int:pk>/type/", views.interaction_type, name="interaction-type"),
     path("templates/body/", views.template_body, name="template-body"),
+    # The timeline's internal notes and files (cases.timeline_views).
+    path("<int:pk>/notes/", timeline_views.note_add, name="note-add"),
+    path("notes/<int:pk>/edit/", timeline_views.note_edit, name="note-edit"),
+    path("<int:pk>/attachments/", timeline_views.attachment_add, name="attachment-add"),
+    path("attachments/<int:pk>/", timeline_views.attachment_download, name="attachment"),
     # Follow-up (docs/follow-up.md)
     path("feedback/", followup_views.feedback_review, name="feedback-review"),
     path(

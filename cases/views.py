@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import selectors, services
+from cases import selectors, services, timeline
 from cases.clocks import case_clocks, signed_hours_left
 from cases.filters import BoardFilter
 from cases.forms import (
@@ -38,6 +38,7 @@ from cases.forms import (
     TypeInteractionForm,
 )
 from cases.models import Case, ResponseTemplate, Survey
+from cases.timeline_forms import timeline_forms
 from clients.selectors import access_client
 from pae_ops.business_hours import business_hours_between
 from pae_ops.errors import DomainError
@@ -209,6 +210,7 @@ def _render_case(
     page = Paginator(selectors.list_case_interactions(case), CASE_TIMELINE_PAGE).get_page(
         request.GET.get("page")
     )
+    entries = timeline.case_timeline(case, page)
     rescue = case.kind == Case.Kind.RESCUE
     # RES-2, RES-3: the protocol's checklist and the escalation area (rescue
     # cases only); RES-7: the answer a follow-up case came from.
@@ -240,6 +242,9 @@ def _render_case(
                 pauses=selectors.list_case_pauses(case),
             ),
             "page_obj": page,
+            # Interactions, internal notes and files (cases.timeline).
+            "timeline": entries,
+            **timeline_forms(user, case, entries),
             "escalations": selectors.list_case_escalations(case),
             "sla_events": selectors.list_case_sla_events(case),
             "can_change": can_change,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from pae_ops.models import TimeStampedModel
 from pae_ops.models import money_field as money
+from pae_ops.search_sql import Digits, Unaccent
 
 ZERO = Decimal("0.00")
 
@@ -117,6 +119,15 @@ class Client(TimeStampedModel):
             models.Index(fields=["assigned_agent", "name"], name="clients_client_agent_idx"),
             models.Index(fields=["computed_segment"], name="clients_client_segment_idx"),
             models.Index(fields=["last_answered_at"], name="clients_client_answered_idx"),
+            # The navigation bar's search (cases.search): name without
+            # accents, email and the phone's digits, any part of each.
+            GinIndex(
+                OpClass(Unaccent("name"), name="gin_trgm_ops"), name="clients_client_name_trgm"
+            ),
+            GinIndex(OpClass(F("email"), name="gin_trgm_ops"), name="clients_client_email_trgm"),
+            GinIndex(
+                OpClass(Digits("phone"), name="gin_trgm_ops"), name="clients_client_phone_trgm"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -17,7 +17,6 @@ its colleagues and adds nothing.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,7 +24,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clients.models import Client, Product
-from kpis.scale import ScaleCounts, ScaleSeeder, ScaleStyle, make_user
+from kpis.scale import (
+    DOMAINS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    ScaleCounts,
+    ScaleSeeder,
+    ScaleStyle,
+    ascii_login,
+    make_user,
+)
 from pae_ops.roles import Role
 from partners.models import Partner, Stage
 
@@ -66,22 +74,6 @@ CATALOGUE = (
     ("Comunidad Élite Anual", Product.Kind.PREMIUM, "3200.00", 365, 30, True, 30),
 )
 
-FIRST_NAMES = (
-    "Alejandra", "Andrés", "Beatriz", "Carlos", "Carmen", "Claudia", "Diego", "Elena",
-    "Emilio", "Fernanda", "Francisco", "Gabriela", "Guadalupe", "Héctor", "Isabel", "Javier",
-    "Jimena", "José", "Juan Pablo", "Julia", "Karla", "Leonardo", "Lorena", "Luis", "Manuel",
-    "María José", "Mariana", "Miguel Ángel", "Mónica", "Natalia", "Óscar", "Patricia",
-    "Paulina", "Rafael", "Regina", "Ricardo", "Rocío", "Santiago", "Sofía", "Valeria",
-    "Verónica", "Ximena",
-)  # fmt: skip
-LAST_NAMES = (
-    "Aguilar", "Álvarez", "Barrera", "Cárdenas", "Castro", "Cervantes", "Delgado",
-    "Domínguez", "Escobar", "Espinoza", "Flores", "Fuentes", "García", "Guerrero", "Gutiérrez",
-    "Hernández", "Ibarra", "Jiménez", "Juárez", "León", "López", "Maldonado", "Martínez",
-    "Medina", "Mejía", "Morales", "Muñoz", "Núñez", "Orozco", "Peña", "Pérez", "Ramírez",
-    "Ríos", "Rojas", "Romero", "Salazar", "Sánchez", "Soto", "Valdez", "Vázquez", "Zamora",
-)  # fmt: skip
-DOMAINS = ("gmail.com", "outlook.com", "yahoo.com.mx", "empresa.mx", "consultores.com")
 
 SUBJECTS = {
     "request": (
@@ -133,11 +125,6 @@ SUMMARIES = {
         "Seguimiento por WhatsApp: sin novedades, todo en orden.",
     ),
 }
-
-
-def _ascii(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return plain.lower().replace(" ", "")
 
 
 class DemoStyle(ScaleStyle):
@@ -200,7 +187,7 @@ class DemoStyle(ScaleStyle):
             rng.choice(LAST_NAMES),
             rng.choice(LAST_NAMES),
         )
-        email = f"{_ascii(first)}.{_ascii(last)}{pk}@{rng.choice(DOMAINS)}"
+        email = f"{ascii_login(first)}.{ascii_login(last)}{pk}@{rng.choice(DOMAINS)}"
         return f"{first} {last} {second}", email
 
     def silent_days(self, seeder: ScaleSeeder) -> float:

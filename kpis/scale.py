@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import random
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -49,6 +50,32 @@ User = get_user_model()
 QUEUE_SIZES = (10, 50, 200)
 BIG_CASE_INTERACTIONS = 200
 PASSWORD = "pae-demo-2026"  # noqa: S105 (the demo password of tests/factories.py)
+
+
+# People's names of the data sets (the demo's too): Spanish, with accents, so
+# that the search (accents ignored) is measured on names like the real ones.
+FIRST_NAMES = (
+    "Alejandra", "Andrés", "Beatriz", "Carlos", "Carmen", "Claudia", "Diego", "Elena",
+    "Emilio", "Fernanda", "Francisco", "Gabriela", "Guadalupe", "Héctor", "Isabel", "Javier",
+    "Jimena", "José", "Juan Pablo", "Julia", "Karla", "Leonardo", "Lorena", "Luis", "Manuel",
+    "María José", "Mariana", "Miguel Ángel", "Mónica", "Natalia", "Óscar", "Patricia",
+    "Paulina", "Rafael", "Regina", "Ricardo", "Rocío", "Santiago", "Sofía", "Valeria",
+    "Verónica", "Ximena",
+)  # fmt: skip
+LAST_NAMES = (
+    "Aguilar", "Álvarez", "Barrera", "Cárdenas", "Castro", "Cervantes", "Delgado",
+    "Domínguez", "Escobar", "Espinoza", "Flores", "Fuentes", "García", "Guerrero", "Gutiérrez",
+    "Hernández", "Ibarra", "Jiménez", "Juárez", "León", "López", "Maldonado", "Martínez",
+    "Medina", "Mejía", "Morales", "Muñoz", "Núñez", "Orozco", "Peña", "Pérez", "Ramírez",
+    "Ríos", "Rojas", "Romero", "Salazar", "Sánchez", "Soto", "Valdez", "Vázquez", "Zamora",
+)  # fmt: skip
+DOMAINS = ("gmail.com", "outlook.com", "yahoo.com.mx", "empresa.mx", "consultores.com")
+
+
+def ascii_login(text: str) -> str:
+    """``text`` in lower-case ASCII without spaces (for email addresses)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return plain.lower().replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -269,7 +296,17 @@ class ScaleStyle:
         ]
 
     def client(self, seeder: ScaleSeeder, pk: int) -> tuple[str, str]:
-        return f"Cliente Escala {pk}", f"cliente{pk}@escala.example"
+        """A name and an email from the pk alone (the random stream is not used)."""
+        # Multipliers prime to the lists' lengths: every name and pair occurs.
+        first = FIRST_NAMES[pk * 5 % len(FIRST_NAMES)]
+        last = LAST_NAMES[pk * 13 % len(LAST_NAMES)]
+        second = LAST_NAMES[pk // 7 * 3 % len(LAST_NAMES)]
+        email = f"{ascii_login(first)}.{ascii_login(last)}{pk}@{DOMAINS[pk % len(DOMAINS)]}"
+        return f"{first} {last} {second}", email
+
+    def phone(self, seeder: ScaleSeeder, pk: int) -> str:
+        """A Mexican-looking number, unique per client, from the pk alone."""
+        return f"+52 {33 + pk % 67:02d} {pk * 7919 % 10000:04d} {pk % 10000:04d}"
 
     def silent_days(self, seeder: ScaleSeeder) -> float:
         """Days since the client last answered us."""
@@ -376,6 +413,7 @@ class ScaleSeeder:
                 "updated_at",
                 "name",
                 "email",
+                "phone",
                 "country",
                 "assigned_agent_id",
                 "leader_id",
@@ -411,6 +449,7 @@ class ScaleSeeder:
                     created,
                     name,
                     email,
+                    self.style.phone(self, pk),
                     "México",
                     agent,
                     self.agent_leader[agent],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.functional import SimpleLazyObject
 
 from pae_ops.navigation import nav_for
-from pae_ops.roles import user_roles
+from pae_ops.roles import STAFF_ROLES, user_roles
 from pae_ops.selectors import count_unread_notifications
 
 
@@ -19,4 +19,6 @@ def portal(request) -> dict[str, object]:
             lambda: sorted(role.label for role in user_roles(user))
         ),
         "unread_notifications": SimpleLazyObject(lambda: count_unread_notifications(user)),
+        # The navigation bar's search box (every staff role; cases.search).
+        "can_search": SimpleLazyObject(lambda: bool(user_roles(user) & STAFF_ROLES)),
     }

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram and unaccent support for the search (PostgreSQL only).
+    "django.contrib.postgres",
     # Third party
     "crispy_forms",
     "crispy_bootstrap5",
@@ -243,7 +245,14 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files (partner documents, case and refund attachments) go
+    # through this storage: MEDIA_ROOT on a local volume by default; another
+    # backend (a package's, e.g. an object store) can be named here.
+    "default": {
+        "BACKEND": env.str(
+            "FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -261,6 +270,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 # Largest partner document (agreement, vetting evidence) accepted, in bytes.
 PARTNER_DOCUMENT_MAX_BYTES = env.int("PARTNER_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest attachment of a case or refund request accepted, in bytes.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from cases import survey_views
+from cases import search_views, survey_views
 from cases import views as case_views
 from pae_ops import health, views
 from refunds import views as refunds_views
@@ -27,6 +27,8 @@ urlpatterns = [
     path("partner/approvals/", refunds_views.partner_approvals, name="partner-approvals"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
+    # The navigation bar's search: clients and cases (cases.search).
+    path("search/", search_views.search_page, name="search"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
     # The account page, the second factor, password reset and invitations.

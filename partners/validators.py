@@ -1,8 +1,9 @@
-"""Checks on uploaded partner documents: PDF or image, by name AND by content, size-limited.
+"""Checks on uploaded files: PDF or image, by name AND by content, size-limited.
 
-The size limit is the ``PARTNER_DOCUMENT_MAX_BYTES`` setting, read on each
-call. The extension alone proves nothing, so the first bytes must also carry
-the signature of the type the extension claims.
+Partner documents (limit: the ``PARTNER_DOCUMENT_MAX_BYTES`` setting, read on
+each call) and, through :func:`validate_upload`, the attachments of cases
+and refund requests. The extension alone proves nothing, so the first bytes
+must also carry the signature of the type the extension claims.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ def validate_document(value: File) -> None:
     """
     if getattr(value, "_committed", False):
         return
+    validate_upload(value, max_bytes=settings.PARTNER_DOCUMENT_MAX_BYTES)
+
+
+def validate_upload(value: File, *, max_bytes: int) -> str:
+    """Check an uploaded file's extension, size and first bytes; return its
+    type (``pdf``, ``png``, ``jpeg`` or ``webp``).
+
+    The one check of every upload of the portal: partner documents here,
+    case and refund attachments (``cases.attachments``) with their own limit.
+    Raises ValidationError (codes ``file_extension``, ``file_too_large``,
+    ``file_content``) with a translated message.
+    """
     extension = Path(value.name or "").suffix.lower().lstrip(".")
     if extension not in ALLOWED_EXTENSIONS:
         raise ValidationError(
@@ -48,12 +61,11 @@ def validate_document(value: File) -> None:
             code="file_extension",
             params={"allowed": ", ".join(ALLOWED_EXTENSIONS), "extension": extension or "—"},
         )
-    limit = settings.PARTNER_DOCUMENT_MAX_BYTES
-    if value.size > limit:
+    if value.size > max_bytes:
         raise ValidationError(
             _("The file is %(size)s; the largest accepted is %(limit)s."),
             code="file_too_large",
-            params={"size": filesizeformat(value.size), "limit": filesizeformat(limit)},
+            params={"size": filesizeformat(value.size), "limit": filesizeformat(max_bytes)},
         )
     value.seek(0)
     head = value.read(12)
@@ -64,3 +76,4 @@ def validate_document(value: File) -> None:
             code="file_content",
             params={"extension": extension.upper()},
         )
+    return ALLOWED_EXTENSIONS[extension]

@@ -333,3 +333,8 @@ class ExitSurvey(TimeStampedModel):
     @property
     def is_complete(self) -> bool:
         return self.refused or self.answered_at is not None
+
+
+# Attachments live in their own module (imported here so that Django finds
+# the model).
+from refunds.attachments import RefundAttachment  # noqa: E402, F401

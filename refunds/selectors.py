@@ -219,8 +219,9 @@ def client_refund_history(
     ``total_invested`` is what they paid us: ``client.net_paid`` (payments
     minus refunds, SEG-1) plus what was refunded or credited back. Each
     purchase carries ``paid`` (its payments) and ``refundable`` (paid minus
-    refunded, REF-6); requests carry their purchase and product, newest
-    first, without ``exclude_request_id`` (the request being shown).
+    refunded, REF-6); requests carry their purchase and product and how many
+    files are attached to each (``attachment_count``), newest first, without
+    ``exclude_request_id`` (the request being shown).
     """
     paid = (
         Payment.objects.filter(purchase=OuterRef("pk"))
@@ -236,8 +237,10 @@ def client_refund_history(
     )
     for purchase in purchases:
         purchase.refundable = purchase.paid - purchase.refunded_amount
-    requests = client.refund_requests.select_related("purchase__product").order_by(
-        "-created_at", "-id"
+    requests = (
+        client.refund_requests.select_related("purchase__product")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-created_at", "-id")
     )
     if exclude_request_id is not None:
         requests = requests.exclude(pk=exclude_request_id)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("<int:pk>/exit-survey/send/", views.survey_send, name="survey-send"),
     path("<int:pk>/exit-survey/", views.survey_record, name="survey-record"),
     path("<int:pk>/cancellation/", views.cancellation_complete, name="cancellation-complete"),
+    path("<int:pk>/attachments/", views.attachment_add, name="attachment-add"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("approvals/leader/", views.leader_queue, name="leader-queue"),
     path("approvals/director/", views.director_queue, name="director-queue"),
 ]

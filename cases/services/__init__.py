@@ -14,8 +14,11 @@ modules:
 - ``notices``: change notices.
 - ``outbox``: the client emails (survey links, change notices) through the
   portal's outbox: queueing and rendering.
+- ``notes``: internal notes on a case and their ``@mentions``.
+- ``attachments``: files attached to a case.
 """
 
+from cases.services.attachments import attach_case_file
 from cases.services.interactions import log_interaction, type_interaction
 from cases.services.lifecycle import (
     assign_case,
@@ -27,6 +30,7 @@ from cases.services.lifecycle import (
     resume_case,
     wait_on_client,
 )
+from cases.services.notes import add_case_note, edit_case_note
 from cases.services.notices import (
     cancel_change_notice,
     schedule_change_notice,
@@ -52,10 +56,13 @@ __all__ = [
     "InactivityReport",
     "SurveyClosedError",
     "SweepReport",
+    "add_case_note",
     "answer_survey",
     "assign_case",
+    "attach_case_file",
     "cancel_change_notice",
     "close_case",
+    "edit_case_note",
     "escalate_case",
     "expire_surveys",
     "log_interaction",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.clocks import follow_up_due
+from cases.mentions import notify_mentions
 from cases.models import Case, Interaction, ResponseTemplate, TypingCategory, TypingReason
 from cases.selectors import get_sla_settings
 from cases.services._clocks import answer_response_clocks, resume_clocks, start_response_clock
@@ -126,6 +127,8 @@ def log_interaction(
     - On a rescue case, an outbound interaction typed with a protocol-step
       reason ticks that step; the first stores when the case escalates if
       the client stays silent (RES-2, RES-3, RES-6).
+    - Each colleague ``@mentioned`` in the summary is notified once
+      (``cases.mentions``).
 
     Rules: TYP-1, TYP-2, SLA-1, SLA-3, SLA-5, COM-6, ROLE-1, RES-1, RES-2, RES-6.
     Raises DomainError or PermissionDenied.
@@ -220,6 +223,15 @@ def log_interaction(
         template=template,
         answered_at=answered_at,
         submission_key=submission_key,
+    )
+    # @login in the summary notifies that colleague, once.
+    notify_mentions(
+        actor=actor,
+        text=summary,
+        source=f"interaction:{interaction.pk}",
+        case=case,
+        client=client,
+        anchor=f"interaction-{interaction.pk}",
     )
 
     if case is not None:

@@ -23,9 +23,12 @@ from refunds.views.approvals import (
     request_approve,
     request_reject,
 )
+from refunds.views.attachments import attachment_add, attachment_download
 from refunds.views.page import request_detail, request_new
 
 __all__ = [
+    "attachment_add",
+    "attachment_download",
     "cancellation_complete",
     "director_queue",
     "leader_queue",

@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.timeline_forms import AttachmentForm
 from clients import selectors as client_selectors
 from pae_ops.errors import DomainError
 from pae_ops.roles import Role, has_role, role_required
 from refunds import selectors, services
+from refunds.attachments import ATTACHERS, list_request_attachments
 from refunds.forms import (
     DecisionForm,
     DiagnosisForm,
@@ -232,6 +234,11 @@ def render_detail(
         "survey_form": None,
         "can_send_survey": False,
         "can_complete": False,
+        # Receipts, contracts, screenshots (refunds.attachments).
+        "attachments": list_request_attachments(refund.pk),
+        "attachment_form": (bound.get("attachment_form") or AttachmentForm())
+        if has_role(user, *ATTACHERS)
+        else None,
     }
     if can_work and refund.status == Status.DIAGNOSIS:
         context["diagnosis_form"] = bound.get("diagnosis_form") or DiagnosisForm()

@@ -39,7 +39,20 @@ BUDGETS = {
     "sweep": "≤ 3 s, bounded queries",
     "rerun": "≤ 100 ms, changes 0 rows",
     "segmentation": "≤ 10 s, set-based",
+    "search": "p95 ≤ 50 ms at 100k clients; no seq scan of cases/interactions",
 }
+# The navigation bar's search (cases.search) as people type it: a surname (a
+# few thousand matches, capped), a full name, part of an email, part of a
+# phone, a case number, a case subject, and three letters (the broadest).
+SEARCHES = (
+    ("a surname", "garcía"),
+    ("a full name", "Sofía Peña Álvarez"),
+    ("part of an email", "jose.lopez12"),
+    ("part of a phone", "55 1234"),
+    ("a case number", "#150000"),
+    ("a case subject", "caso 4321"),
+    ("three letters", "mar"),
+)
 
 
 def _maintenance(url: str):
@@ -74,6 +87,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", default="docs/benchmarks.md")
         parser.add_argument("--explain-dir", default="var/bench/explain")
         parser.add_argument("--no-small", action="store_true", help="Skip the 100k comparison.")
+        parser.add_argument(
+            "--only-search",
+            action="store_true",
+            help="Measure only the search (the data set must be seeded); print, write nothing.",
+        )
         parser.add_argument("--only-dashboard", action="store_true", help=_HIDDEN)
         parser.add_argument("--shrink-interactions", type=int, default=0, help=_HIDDEN)
 
@@ -94,6 +112,8 @@ class Command(BaseCommand):
                 conn.execute(f'CREATE DATABASE "{name}"')
             self.stdout.write(f"Created database {name}.")
         call_command("migrate", verbosity=0)
+        if options["only_search"]:
+            return self._only_search(options)
         seed_note = ""
         if not scale.is_seeded():
             started = time.monotonic()
@@ -166,6 +186,8 @@ class Command(BaseCommand):
         page("Client 360 page", BUDGETS["client"], "scale-agent-01", f"/clients/{busiest}/")
         case_owner = _case_owner(users)
         page("Case page with 200 interactions", BUDGETS["case"], case_owner, "/cases/1/")
+        for what, text in SEARCHES:
+            page(f"Search: {what} ({text})", BUDGETS["search"], "scale-agent-01", _search_url(text))
 
         self.stdout.write(_line(results[-1], calibration))
         self.stdout.write("… SLA sweep over 100,000 due cases (and its re-run)")
@@ -307,6 +329,29 @@ class Command(BaseCommand):
             return None
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    # The search alone (--only-search) -------------------------------------------------------
+
+    def _only_search(self, options) -> None:
+        if not scale.is_seeded():
+            raise CommandError("--only-search needs the seeded data set: run make bench once.")
+        _vacuum("clients_client", "cases_case")
+        calibration = bench.calibration()
+        client = Client()
+        client.force_login(_scale_users().get(username="scale-agent-01"))
+        for what, text in SEARCHES:
+            measure = bench.measure_page(
+                f"Search: {what} ({text})",
+                BUDGETS["search"],
+                client,
+                _search_url(text),
+                runs=options["runs"],
+                warmups=options["warmups"],
+                explain_dir=Path(options["explain_dir"]) / "search",
+            )
+            self.stdout.write(_line(measure, calibration))
+            if measure.seq_scans:
+                self.stdout.write(f"   sequential scans: {', '.join(measure.seq_scans)}")
+
     # The 100k copy (a subprocess on the other database) ---------------------------------
 
     def _only_dashboard(self, options) -> None:
@@ -352,6 +397,12 @@ class Command(BaseCommand):
 
 
 _HIDDEN = "Internal: the 100k-interactions run in a subprocess."
+
+
+def _search_url(text: str) -> str:
+    from urllib.parse import urlencode
+
+    return f"/search/?{urlencode({'q': text})}"
 
 
 def _scale_users():
