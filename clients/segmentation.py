@@ -13,11 +13,13 @@ right register it in their ``AppConfig.ready()``; clients never imports them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -62,22 +64,29 @@ PROMOTER_SIGNALS: list[Callable[[datetime], Q | Exists]] = []
 BECAME_A_HOOKS: list[Callable[[list[int]], None]] = []
 
 
+# SEG-1 and SEG-2's tiers as data: (threshold, tier) from the top, LOW below
+# the last one. ``value_tier``/``engagement_tier`` read them in Python (the
+# reference the tests check), ``_tier_sql`` turns the same tuples into the
+# ``CASE`` the segmentation statement computes: the thresholds live here once.
+VALUE_TIERS = ((HIGH_VALUE, Tier.HIGH), (MEDIUM_VALUE, Tier.MEDIUM))
+ENGAGEMENT_TIERS = ((3, Tier.HIGH), (1, Tier.MEDIUM))
+
+
+def _tier(amount, tiers) -> str:
+    for threshold, tier in tiers:
+        if amount >= threshold:
+            return tier
+    return Tier.LOW
+
+
 def value_tier(net_paid: Decimal) -> str:
     """SEG-1: high >= 5,000.00; medium 500.00-4,999.99; low < 500.00."""
-    if net_paid >= HIGH_VALUE:
-        return Tier.HIGH
-    if net_paid >= MEDIUM_VALUE:
-        return Tier.MEDIUM
-    return Tier.LOW
+    return _tier(net_paid, VALUE_TIERS)
 
 
 def engagement_tier(points: int) -> str:
     """SEG-2: 3 points high, 1-2 medium, 0 low."""
-    if points >= 3:
-        return Tier.HIGH
-    if points >= 1:
-        return Tier.MEDIUM
-    return Tier.LOW
+    return _tier(points, ENGAGEMENT_TIERS)
 
 
 def segment_for(value: str, engagement: str) -> str:
@@ -157,53 +166,122 @@ def annotate_signals(queryset, now: datetime):
     )
 
 
+# The statement ------------------------------------------------------------------------
+#
+# ``annotate_signals`` (the ORM, so PROMOTER_SIGNALS plug in) selects each
+# client's raw signals; ``segments_sql`` wraps it in the SEG-1..3 arithmetic,
+# written once as SQL from the tuples above (``_tier_sql``) and used by the
+# nightly run and the one-client recompute alike (``clients.services``). The
+# Python ``value_tier``/``engagement_tier``/``segment_for`` stay as the
+# readable reference the tests compare the statement with.
+
+
+def _tier_sql(column: str, tiers) -> tuple[str, list]:
+    whens = " ".join(f"WHEN {column} >= %s THEN %s" for _threshold, _tier in tiers)
+    params = [value for threshold, tier in tiers for value in (threshold, str(tier))]
+    return f"CASE {whens} ELSE %s END", [*params, str(Tier.LOW)]
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _reason_sql() -> tuple[str, list]:
+    """The reason of ``SEG-4``'s history, in the active language, as one SQL expression."""
+    template = _("Net paid %(net)s (value %(value)s); engagement %(points)d/3: %(met)s.")
+    labels = " ".join("WHEN t.value = %s THEN %s" for _tier in Tier)
+    label_params = [value for tier in Tier for value in (str(tier), str(tier.label))]
+    fragments = {
+        "net": ("to_char(s.net_paid_now, 'FM999,999,999,990.00')", []),
+        "value": (f"CASE {labels} END", label_params),
+        "points": ("p.points::text", []),
+        "met": (
+            "COALESCE(NULLIF(CONCAT_WS(', ', CASE WHEN p.participates THEN %s END, "
+            "CASE WHEN s.promotes THEN %s END, CASE WHEN s.pays_on_time THEN %s END), ''), %s)",
+            [_("participates"), _("promotes"), _("pays on time"), _("no signal")],
+        ),
+    }
+    parts, params, position = [], [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        sql, fragment_params = fragments[match.group(1)]
+        parts += ["%s", sql]
+        params += [template[position : match.start()].replace("%%", "%"), *fragment_params]
+        position = match.end()
+    parts.append("%s")
+    params.append(template[position:].replace("%%", "%"))
+    return f"LEFT({' || '.join(parts)}, 300)", params
+
+
+def segments_sql(*, client_ids: Iterable[int] | None = None, now: datetime) -> tuple[str, list]:
+    """One ``SELECT`` of every client's (or the given clients') SEG-1..3 result:
+    ``id, net_paid, participates, promotes, pays_on_time, points, value,
+    engagement, segment, reason``."""
+    queryset = Client.objects.all()
+    if client_ids is not None:
+        queryset = queryset.filter(pk__in=list(client_ids))
+    signals, params = (
+        annotate_signals(queryset, now)
+        .values(
+            "pk",
+            "net_paid_now",
+            "sessions_scheduled",
+            "sessions_attended",
+            "answered_in_time",
+            "promotes",
+            "pays_on_time",
+        )
+        .order_by()
+        .query.sql_with_params()
+    )
+    value_sql, value_params = _tier_sql("s.net_paid_now", VALUE_TIERS)
+    engagement_sql, engagement_params = _tier_sql("p.points", ENGAGEMENT_TIERS)
+    reason_sql, reason_params = _reason_sql()
+    sql = (
+        f"SELECT s.pk AS id, s.net_paid_now AS net_paid, p.participates, s.promotes, "  # noqa: S608
+        f"s.pays_on_time, p.points, t.value, t.engagement, "
+        # SEG-3, as segment_for
+        f"CASE WHEN t.value = %s AND t.engagement = %s THEN %s "
+        f"WHEN t.value = %s OR t.engagement = %s THEN %s ELSE %s END AS segment, "
+        f"{reason_sql} AS reason "
+        f"FROM ({signals}) s "
+        # SEG-2: participates (half the sessions, or answered within 7 days), the points
+        f"CROSS JOIN LATERAL (SELECT q.participates, "
+        f"q.participates::int + s.promotes::int + s.pays_on_time::int AS points FROM (SELECT "
+        f"s.answered_in_time OR (s.sessions_scheduled > 0 "
+        f"AND s.sessions_attended * 2 >= s.sessions_scheduled) AS participates) q) p "
+        f"CROSS JOIN LATERAL (SELECT {value_sql} AS value, {engagement_sql} AS engagement) t"
+    )
+    segment_params = [
+        *(str(Tier.HIGH), str(Tier.HIGH), str(Segment.A)),
+        *(str(Tier.LOW), str(Tier.LOW), str(Segment.C), str(Segment.B)),
+    ]
+    return sql, [
+        *segment_params,
+        *reason_params,
+        *params,
+        *value_params,
+        *engagement_params,
+    ]
+
+
 @dataclass(frozen=True)
 class SegmentResult:
     client_id: int
     net_paid: Decimal
+    participates: bool
+    promotes: bool
+    pays_on_time: bool
+    points: int
     value: str
     engagement: str
     segment: str
     reason: str
 
 
-def _result(row) -> SegmentResult:
-    participates = row.answered_in_time or (
-        row.sessions_scheduled > 0 and row.sessions_attended * 2 >= row.sessions_scheduled
-    )
-    signals = {
-        _("participates"): participates,
-        _("promotes"): row.promotes,
-        _("pays on time"): row.pays_on_time,
-    }
-    points = sum(signals.values())
-    value = value_tier(row.net_paid_now)
-    engagement = engagement_tier(points)
-    met = ", ".join(name for name, ok in signals.items() if ok) or _("no signal")
-    reason = _("Net paid %(net)s (value %(value)s); engagement %(points)d/3: %(met)s.") % {
-        "net": f"{row.net_paid_now:,.2f}",
-        "value": Tier(value).label,
-        "points": points,
-        "met": met,
-    }
-    return SegmentResult(
-        client_id=row.pk,
-        net_paid=row.net_paid_now,
-        value=value,
-        engagement=engagement,
-        segment=segment_for(value, engagement),
-        reason=reason[:300],
-    )
-
-
 def compute_results(
     *, client_ids: Iterable[int] | None = None, now: datetime | None = None
-) -> Iterable[tuple[Client, SegmentResult]]:
-    """Yield each client with its freshly computed segment (one query per chunk)."""
-    now = now or timezone.now()
-    queryset = Client.objects.order_by("pk")
-    if client_ids is not None:
-        queryset = queryset.filter(pk__in=list(client_ids))
-    # Whole rows: the history written for changed clients reads every field.
-    for row in annotate_signals(queryset, now).iterator(chunk_size=2000):
-        yield row, _result(row)
+) -> list[SegmentResult]:
+    """Each client's freshly computed result (the statement the services apply), by id."""
+    sql, params = segments_sql(client_ids=client_ids, now=now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY s.pk", params)
+        return [SegmentResult(*row) for row in cursor.fetchall()]

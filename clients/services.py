@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from clients.models import (
     Attendance,
@@ -34,7 +34,7 @@ from clients.models import (
     Purchase,
     Segment,
 )
-from clients.segmentation import BECAME_A_HOOKS, compute_results
+from clients.segmentation import BECAME_A_HOOKS, segments_sql
 from pae_ops.errors import DomainError
 from pae_ops.money import parse_amount
 from pae_ops.roles import Role, require_role
@@ -722,77 +722,77 @@ def _became_a(client_ids: list[int]) -> None:
             hook(client_ids)
 
 
-def _apply_results(pairs, *, reason_prefix: str, now: datetime, batch_size: int = 1000) -> int:
-    changed: list[Client] = []
-    count = 0
-    became_a: list[int] = []
-    for client, result in pairs:
-        if (
-            client.computed_segment == result.segment
-            and client.value_tier == result.value
-            and client.engagement_tier == result.engagement
-            and client.net_paid == result.net_paid
-            and client.segment_computed_at is not None
-        ):
-            continue
-        if client.segment != Segment.A and (client.segment_override or result.segment) == Segment.A:
-            became_a.append(client.pk)
-        client.computed_segment = result.segment
-        client.value_tier = result.value
-        client.engagement_tier = result.engagement
-        client.net_paid = result.net_paid
-        client.segment_reason = result.reason
-        client.segment_computed_at = now
-        client._change_reason = f"{reason_prefix}: {result.reason}"[:100]
-        changed.append(client)
-        if len(changed) >= batch_size:
-            count += _flush(changed, reason_prefix)
-            changed = []
-            _became_a(became_a)
-            became_a = []
-    count += _flush(changed, reason_prefix)
-    _became_a(became_a)
-    return count
+def _history_columns() -> list[str]:
+    """The historical client's columns copied from the client row (simple-history
+    keeps the tracked fields under the same column names)."""
+    own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+    return [
+        field.column
+        for field in Client.history.model._meta.concrete_fields
+        if field.name not in own
+    ]
 
 
-def _flush(clients: list[Client], reason: str) -> int:
-    if not clients:
-        return 0
-    bulk_update_with_history(
-        clients,
-        Client,
-        [
-            "computed_segment",
-            "value_tier",
-            "engagement_tier",
-            "net_paid",
-            "segment_reason",
-            "segment_computed_at",
-        ],
-        batch_size=len(clients),
-        default_change_reason=reason[:100],
+def _apply_segments(*, client_ids: list[int] | None, reason_prefix: str, now: datetime) -> int:
+    """Compute and store segments in ONE statement (SEG-1..4); returns the rows changed.
+
+    ``segmentation.segments_sql`` computes every result (the same statement for
+    one client and for all); ``UPDATE … FROM`` writes the clients whose stored
+    result differs (segment, tiers, net paid, or never computed); ``INSERT …
+    SELECT`` adds a history row, with its date and reason, for those whose
+    computed segment changed (or got its first one). The clients whose segment
+    in force became A (an override, SEG-5, keeps theirs) go to SEG-7's hooks.
+    """
+    computed, params = segments_sql(client_ids=client_ids, now=now)
+    table = connection.ops.quote_name(Client._meta.db_table)
+    history_table = connection.ops.quote_name(Client.history.model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _history_columns())
+    in_force_before = "COALESCE(NULLIF(changed.old_override, ''), changed.old_segment)"
+    in_force_now = "COALESCE(NULLIF(changed.segment_override, ''), changed.computed_segment)"
+    sql = (
+        f"WITH computed AS ({computed}), "  # noqa: S608
+        f"changed AS (UPDATE {table} AS c SET computed_segment = x.segment, "
+        "value_tier = x.value, engagement_tier = x.engagement, net_paid = x.net_paid, "
+        "segment_reason = x.reason, segment_computed_at = %s "
+        "FROM (SELECT computed.*, o.computed_segment AS old_segment, "
+        "o.segment_override AS old_override, o.segment_computed_at IS NULL AS first_time "
+        f"FROM computed JOIN {table} AS o ON o.id = computed.id) AS x "
+        "WHERE c.id = x.id AND (c.segment_computed_at IS NULL "
+        "OR c.computed_segment <> x.segment OR c.value_tier <> x.value "
+        "OR c.engagement_tier <> x.engagement OR c.net_paid <> x.net_paid) "
+        "RETURNING c.*, x.old_segment, x.old_override, x.first_time), "
+        f"history AS (INSERT INTO {history_table} ({columns}, history_date, "
+        "history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, %s, "
+        "LEFT(CAST(%s AS text) || ': ' || changed.segment_reason, 100), '~', NULL "
+        "FROM changed WHERE changed.first_time OR changed.old_segment <> changed.computed_segment "
+        "RETURNING 1) "
+        "SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history), "
+        f"ARRAY(SELECT changed.id FROM changed WHERE {in_force_before} <> %s "
+        f"AND {in_force_now} = %s ORDER BY changed.id)"
     )
-    return len(clients)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, now, now, str(reason_prefix), Segment.A, Segment.A])
+        count, _history_rows, became_a = cursor.fetchone()
+    _became_a(list(became_a))
+    return count
 
 
 @transaction.atomic
 def recompute_client_segment(*, client_id: int, reason: str = "") -> Client:
-    """Recompute one client's segment now (SEG-4), keeping history when it changes."""
-    now = timezone.now()
-    _apply_results(
-        compute_results(client_ids=[client_id], now=now),
-        reason_prefix=reason or _("Recomputed"),
-        now=now,
+    """Recompute one client's segment now (SEG-4), keeping history when it changes:
+    the nightly statement, for one client."""
+    _apply_segments(
+        client_ids=[client_id], reason_prefix=reason or _("Recomputed"), now=timezone.now()
     )
     return Client.objects.get(pk=client_id)
 
 
 def recompute_all_segments(*, now: datetime | None = None) -> int:
     """Recompute every client's segment set-based (SEG-4); returns how many changed."""
-    now = now or timezone.now()
     with transaction.atomic():
-        return _apply_results(
-            compute_results(now=now), reason_prefix=_("Nightly segmentation"), now=now
+        return _apply_segments(
+            client_ids=None, reason_prefix=_("Nightly segmentation"), now=now or timezone.now()
         )
 
 

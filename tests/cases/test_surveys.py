@@ -312,8 +312,8 @@ def test_an_nps_of_nine_counts_as_promotes(team, clock):
     services.answer_survey(survey_id=SurveyFactory(client=passive, kind="nps").pk, score=8)
 
     def promotes(client, now=None):
-        ((_row, _result),) = list(compute_results(client_ids=[client.pk], now=now))
-        return _row.promotes
+        (result,) = compute_results(client_ids=[client.pk], now=now)
+        return result.promotes
 
     assert promotes(promoter) is True
     assert promotes(passive) is False
