@@ -242,7 +242,9 @@ def segments_sql(*, client_ids: Iterable[int] | None = None, now: datetime) -> t
         f"CASE WHEN t.value = %s AND t.engagement = %s THEN %s "
         f"WHEN t.value = %s OR t.engagement = %s THEN %s ELSE %s END AS segment, "
         f"{reason_sql} AS reason "
-        f"FROM ({signals}) s "
+        # OFFSET 0: the signals are computed once per client, not inlined
+        # (subplans and all) into every expression that reads them.
+        f"FROM ({signals} OFFSET 0) s "
         # SEG-2: participates (half the sessions, or answered within 7 days), the points
         f"CROSS JOIN LATERAL (SELECT q.participates, "
         f"q.participates::int + s.promotes::int + s.pays_on_time::int AS points FROM (SELECT "
