@@ -214,7 +214,8 @@ def _reason_sql() -> tuple[str, list]:
 def segments_sql(*, client_ids: Iterable[int] | None = None, now: datetime) -> tuple[str, list]:
     """One ``SELECT`` of every client's (or the given clients') SEG-1..3 result:
     ``id, net_paid, participates, promotes, pays_on_time, points, value,
-    engagement, segment, reason``."""
+    engagement, segment, reason`` and the stored ``old_segment, old_override,
+    first_time``."""
     queryset = Client.objects.all()
     if client_ids is not None:
         queryset = queryset.filter(pk__in=list(client_ids))
@@ -228,6 +229,9 @@ def segments_sql(*, client_ids: Iterable[int] | None = None, now: datetime) -> t
             "answered_in_time",
             "promotes",
             "pays_on_time",
+            "computed_segment",
+            "segment_override",
+            "segment_computed_at",
         )
         .order_by()
         .query.sql_with_params()
@@ -241,7 +245,10 @@ def segments_sql(*, client_ids: Iterable[int] | None = None, now: datetime) -> t
         # SEG-3, as segment_for
         f"CASE WHEN t.value = %s AND t.engagement = %s THEN %s "
         f"WHEN t.value = %s OR t.engagement = %s THEN %s ELSE %s END AS segment, "
-        f"{reason_sql} AS reason "
+        f"{reason_sql} AS reason, "
+        # what is stored now (for the UPDATE … FROM of clients.services)
+        "s.computed_segment AS old_segment, s.segment_override AS old_override, "
+        "s.segment_computed_at IS NULL AS first_time "
         # OFFSET 0: the signals are computed once per client, not inlined
         # (subplans and all) into every expression that reads them.
         f"FROM ({signals} OFFSET 0) s "
@@ -286,4 +293,4 @@ def compute_results(
     sql, params = segments_sql(client_ids=client_ids, now=now or timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY s.pk", params)
-        return [SegmentResult(*row) for row in cursor.fetchall()]
+        return [SegmentResult(*row[:10]) for row in cursor.fetchall()]
