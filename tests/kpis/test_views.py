@@ -232,6 +232,31 @@ def test_dashboard_query_count_is_bounded_and_does_not_grow_with_the_data(client
     assert max(counts) <= 10
 
 
+def test_dashboard_before_the_first_roll_up_costs_the_same_at_two_sizes(client):
+    """RULES: KPI-1. Never refreshed (a new deployment before the first beat): every
+    day is read live, in the same queries at any size, and the live statement has
+    one branch per source and run of days, not one per month (its planning alone
+    took most of a second over 13 months of windows)."""
+    from kpis.facts import SOURCES
+
+    today = timezone.localdate()
+    director = UserFactory(director=True)
+    client.force_login(director)
+    client.get(DASHBOARD)
+
+    counts, branches = [], []
+    for size in (2, 12):
+        populate(size, today=today)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(DASHBOARD)
+        assert response.status_code == 200
+        counts.append(len(queries))
+        live = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("WITH live")]
+        branches.append(max(sql.count("UNION ALL") for sql in live))
+    assert counts[0] == counts[1]
+    assert max(branches) < 2 * len(SOURCES)
+
+
 def test_team_view_query_count_does_not_grow_with_the_team(client):
     """RULES: KPI-7. The same queries for a team of 2 and of 12 agents."""
     today = timezone.localdate()
