@@ -123,5 +123,5 @@ def sweep_sla(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> S
             break
         after = last
     with transaction.atomic():
-        queue_digest_emails(swept_at=now)
+        queue_digest_emails(swept_at=now, own=report.total > 0)
     return report

@@ -369,11 +369,13 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
         cursor.execute(sql, params)
 
 
-def queue_digest_emails(*, swept_at: datetime) -> int:
+def queue_digest_emails(*, swept_at: datetime, own: bool = True) -> int:
     """The email of each digest of this sweep — and of an earlier sweep that
-    died before it got here — for people with an address: one statement,
-    once each (``emailed_at``, and the outbox's key per notification). A
-    digest with a breach goes before routine mail. Rules: SLA-4."""
+    died before it got here — for people with an address: two statements
+    (the titles' final count, the emails), once each (``emailed_at``, and the
+    outbox's key per notification). A digest with a breach goes before
+    routine mail. ``own`` False (this sweep recorded nothing): only the
+    orphans, so a re-run writes nothing. Rules: SLA-4."""
     users = get_user_model()._meta.db_table
     digest, notification = SlaDigest._meta.db_table, Notification._meta.db_table
     language, language_params = _language_sql("p.language")
@@ -411,13 +413,15 @@ def queue_digest_emails(*, swept_at: datetime) -> int:
         ON CONFLICT DO NOTHING
     """  # noqa: S608 (table names from the models)
     orphan = swept_at - ORPHAN_DIGEST_AGE
+    # Without digests of its own, "this sweep's" matches nothing.
+    own_key = swept_at if own else datetime.min.replace(tzinfo=swept_at.tzinfo)
     with connection.cursor() as cursor:
-        cursor.execute(titled, [*title_params, *language_params, swept_at, orphan])
+        cursor.execute(titled, [*title_params, *language_params, own_key, orphan])
         cursor.execute(
             sql,
             {
                 "now": timezone.now(),
-                "swept": swept_at,
+                "swept": own_key,
                 "orphan": orphan,
                 "high": Priority.HIGH,
                 "normal": Priority.NORMAL,
