@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -389,6 +390,12 @@ class Case(TimeStampedModel):
     # SLA-3: set while the case waits on the client with pausing on; the
     # sweep records nothing due after it until the pause ends.
     sla_paused_at = models.DateTimeField(_("clocks paused since"), null=True, blank=True)
+    # SLA-4: the earliest instant the sweep has something to check on this
+    # case (a warning or breach not recorded yet, of the case or of a later
+    # contact's clock); NULL when nothing is left. Kept by the services
+    # (``cases.services.sla_next``) and by the sweep itself, so a sweep reads
+    # only the cases that are due (``<= now``) from a partial index.
+    next_sla_check_at = models.DateTimeField(_("next SLA check at"), null=True, blank=True)
 
     # Rescue cases (RES-1..3, KPI-7); blank or null on every other kind.
     rescue_trigger = models.CharField(
@@ -409,7 +416,9 @@ class Case(TimeStampedModel):
     )
     rescue_outcome_at = models.DateTimeField(_("rescue outcome at"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The sweep's bookkeeping column is not audited: it changes on every
+    # visit of the sweep and says nothing a person did.
+    history = HistoricalRecords(excluded_fields=["updated_at", "next_sla_check_at"])
 
     class Meta:
         verbose_name = _("case")
@@ -461,6 +470,12 @@ class Case(TimeStampedModel):
                 fields=["resolution_due_at"],
                 condition=ended_after("resolution_due_at"),
                 name="cases_case_res_ended_late_idx",
+            ),
+            # SLA-4: what the sweep reads, in the order it reads it.
+            models.Index(
+                fields=["next_sla_check_at", "id"],
+                condition=Q(next_sla_check_at__isnull=False),
+                name="cases_case_next_sla_check_idx",
             ),
             # KPIs (kpis.facts, KPI-7): SLA windows settled, cases opened,
             # resolved and first answered, rescue outcomes, in a period. The
@@ -768,6 +783,44 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.window} {self.kind}"
+
+
+class SlaDigest(models.Model):
+    """SLA-4: one sweep's warnings and breaches for one person, as one notification.
+
+    The bell row (``notification``: title with the count, the first cases
+    listed in its body) and the full case list of that sweep. The per-case
+    facts (which window, warning or breach, at which deadline) are the
+    ``SlaEvent`` rows of those cases recorded by that sweep
+    (``recorded_at = swept_at``). Written set-based by the sweep
+    (``cases.services.sla_writes.write_digests``); emailed once the sweep
+    has finished (``emailed_at``).
+    """
+
+    notification = models.OneToOneField(
+        "pae_ops.Notification",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sla_digest",
+        verbose_name=_("notification"),
+    )
+    swept_at = models.DateTimeField(_("swept at"))
+    case_ids = ArrayField(models.BigIntegerField(), verbose_name=_("cases"), default=list)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA digest")
+        verbose_name_plural = _("SLA digests")
+        indexes = [
+            models.Index(
+                fields=["swept_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="cases_sladigest_unsent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} ({len(self.case_ids)})"
 
 
 def response_clock_unsettled() -> Q:

@@ -23,6 +23,7 @@ from cases.services._clocks import answer_response_clocks, resume_clocks, start_
 from cases.services._common import WORKERS, calendar_spec, ensure_can_change, lock_case
 from cases.services.lifecycle import create_case
 from cases.services.rescue import note_protocol_contact, record_client_answer
+from cases.services.sla_next import refresh_case
 from clients.models import Client
 from clients.services import record_client_contact
 from pae_ops.errors import ActRefused, DomainError
@@ -265,6 +266,9 @@ def log_interaction(
             case.save(update_fields=[*fields, "updated_at"])
         if waits:
             start_response_clock(case, contact=interaction, spec=spec, sla=sla)
+        if not opened_here and (fields or waits or outbound):
+            # SLA-4: an answer, a new wait or its end changes what is checked.
+            refresh_case(case, now=now)
         note_protocol_contact(case=case, interaction=interaction)
 
     if direction == Interaction.Direction.INBOUND:

@@ -32,6 +32,7 @@ from cases.services._common import (
     notify_people,
 )
 from cases.services.rescue import clean_rescue_outcome, default_rescue_area
+from cases.services.sla_next import refresh_case
 from clients.models import Client
 from clients.selectors import watching_leader, watching_leader_ids
 from pae_ops.business_hours import CalendarSpec
@@ -104,6 +105,8 @@ def create_case(
         **asdict(first_response_deadlines(opened_at=opened_at, spec=spec, sla=sla)),
         **asdict(resolution_deadlines(started_at=opened_at, spec=spec, sla=sla)),
     )
+    # SLA-4: the sweep's first look at it (the first-response warning).
+    refresh_case(case)
     watchers = []
     # SEG-7: the leader of an A client watches every case of theirs.
     leader = watching_leader(client)
@@ -294,6 +297,7 @@ def escalate_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Esca
             *clock_fields,
         ]
     )
+    refresh_case(case, now=now)
     case.watchers.add(target)
     notify_people(
         case=case,
@@ -323,6 +327,8 @@ def wait_on_client(*, actor: AbstractBaseUser, case_id: int) -> Case:
     case.status = Case.Status.WAITING_ON_CLIENT
     clock_fields = pause_clocks(case, now=timezone.now(), sla=get_sla_settings())
     case.save(update_fields=["status", "updated_at", *clock_fields])
+    if clock_fields:
+        refresh_case(case)
     return case
 
 
@@ -344,6 +350,8 @@ def resume_case(*, actor: AbstractBaseUser, case_id: int) -> Case:
     case.status = Case.Status.IN_PROGRESS
     clock_fields = resume_clocks(case, at=timezone.now())
     case.save(update_fields=["status", "updated_at", *clock_fields])
+    if clock_fields:
+        refresh_case(case)
     return case
 
 
@@ -379,6 +387,7 @@ def resolve_case(*, actor: AbstractBaseUser, case_id: int, rescue_outcome: str =
         case.rescue_outcome_at = now
         fields += ["rescue_outcome", "rescue_outcome_at"]
     case.save(update_fields=fields)
+    refresh_case(case, now=now)
     send_case_csat(case=case, now=now)
     notify_people(
         case=case,
@@ -440,6 +449,7 @@ def reopen_case(*, actor: AbstractBaseUser, case_id: int, reason: str) -> Case:
             "updated_at",
         ]
     )
+    refresh_case(case, now=now)
     return case
 
 
@@ -474,6 +484,7 @@ def close_case(
     if note:
         case._change_reason = note[:100]
     case.save(update_fields=fields)
+    refresh_case(case, now=now)
     notify_people(
         case=case,
         people=case.watchers.all(),

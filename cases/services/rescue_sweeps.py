@@ -42,6 +42,7 @@ from cases.selectors import get_sla_settings
 from cases.services._clocks import resume_clocks
 from cases.services._common import calendar_spec, case_url
 from cases.services.rescue import OPEN, area_members, default_rescue_area
+from cases.services.sla_next import refresh_next_sla_check
 from clients.models import Attendance, Client
 from clients.selectors import watching_leader_ids
 from pae_ops.services import Message, notify_each
@@ -390,6 +391,8 @@ def _escalate_batch(*, now: datetime, after_pk: int, batch_size: int) -> tuple[i
         moved.update(resume_clocks(case, at=now))
     if paused:
         Case.objects.bulk_update(paused, sorted(moved))
+        # SLA-4: their deadlines moved; one statement for all of them.
+        refresh_next_sla_check([case.pk for case in paused], now=now)
     Case.history.bulk_history_create(cases, update=True, default_date=now)
     Escalation.objects.bulk_create(escalations)
     # The area's people follow the case from now on.

@@ -1,51 +1,223 @@
-"""The SLA sweep's writes: events, notifications and escalations, in SQL.
+"""The SLA sweep's statements: lock, events, escalations with the next check,
+digests, digest emails — each one statement for a whole batch, in SQL.
 
-Each is one statement for a whole batch, built from the rows the sweep
-locked (``cases.services.sla``): the events with ``ON CONFLICT DO NOTHING``
-on their unique key, the notifications from exactly the events inserted
-(each in its recipient's language, deduplicated per case, window, kind and
-cycle), and the escalations of the cases still open, with their history
-rows from the ``UPDATE``'s own ``RETURNING``. Rules: SLA-4, SEG-7.
+Built from the ids the sweep locked (``cases.services.sla``); no Python
+object per case. Rules: SLA-4, SLA-3, SEG-7.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from string import Formatter
-from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from cases.models import Case, Escalation, SlaEvent
+from cases.models import Case, Escalation, ResponseClock, SlaDigest, SlaEvent
+from cases.services.sla_next import OPEN, next_check_sql
 from clients.models import Client
-from pae_ops.models import Notification, Profile
-from pae_ops.outbox import Priority, queue_notification_emails
-
-if TYPE_CHECKING:
-    from cases.services.sla import SweepPass
-
+from pae_ops.models import Notification, OutboxEmail, Profile
+from pae_ops.outbox import Priority, nudge_relay
 
 # Not yet escalated and still open: what a breach escalates.
 ESCALATABLE = [Case.Status.NEW, Case.Status.IN_PROGRESS, Case.Status.WAITING_ON_CLIENT]
+# A digest lists its first cases in its body; the title gives the count.
+DIGEST_LINES = 20
+# A digest whose sweep died before emailing it is emailed by a later sweep
+# once it is this old (a sweep still running may still add to it).
+ORPHAN_DIGEST_AGE = timedelta(minutes=15)
+DIGEST_KEY_PREFIX = "sla-digest:"
 
 
-def _title_template(step: SweepPass) -> str:
-    """The notification title, with ``{number}`` and ``{client}`` placeholders."""
-    if step.on_clocks:
-        if step.kind == SlaEvent.Kind.WARNING:
-            return gettext("Answer to the client due soon: case #{number} · {client}")
-        return gettext("Answer to the client overdue: case #{number} · {client}")
-    if step.window == SlaEvent.Window.FIRST_RESPONSE:
-        if step.kind == SlaEvent.Kind.WARNING:
-            return gettext("First response due soon: case #{number} · {client}")
-        return gettext("First response overdue: case #{number} · {client}")
-    if step.kind == SlaEvent.Kind.WARNING:
-        return gettext("Resolution due soon: case #{number} · {client}")
-    return gettext("Resolution limit passed: case #{number} · {client}")
+def lock_due_cases(
+    *, now: datetime, after: tuple[datetime | None, int], batch_size: int
+) -> list[tuple[datetime, int]]:
+    """The next batch of due cases after ``after`` (instant, id), locked; a
+    case a concurrent sweep holds is skipped. An index range scan of
+    ``cases_case_next_sla_check_idx``."""
+    at, case_id = after
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT next_sla_check_at, id FROM {Case._meta.db_table}"  # noqa: S608
+            " WHERE next_sla_check_at <= %s AND (next_sla_check_at, id) > (%s::timestamptz, %s)"
+            " ORDER BY next_sla_check_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            [now, at or "-infinity", case_id, batch_size],
+        )
+        return cursor.fetchall()
+
+
+def _paused_ok(instant: str) -> str:
+    return f"(c.sla_paused_at IS NULL OR {instant} <= c.sla_paused_at)"
+
+
+def _ended_after(column: str) -> str:
+    return f"(c.resolved_at > c.{column} OR (c.resolved_at IS NULL AND c.closed_at > c.{column}))"
+
+
+def record_due_events(case_ids: list[int], *, now: datetime) -> list[tuple]:
+    """Insert every warning and breach due on these (locked) cases and their
+    response clocks; return the (id, case, window, kind, cycle, instant) of
+    those inserted here (the unique constraint skips the others)."""
+    case, clock, event = (
+        Case._meta.db_table,
+        ResponseClock._meta.db_table,
+        SlaEvent._meta.db_table,
+    )
+    sql = f"""
+        WITH c AS (SELECT * FROM {case} WHERE id = ANY(%(ids)s)), due AS (
+            SELECT c.id AS case_id, 'first_response' AS w, 'breach' AS k, 1 AS cycle,
+                   c.first_response_due_at AS at FROM c
+            WHERE c.first_response_due_at <= %(now)s AND {_paused_ok("c.first_response_due_at")}
+              AND (c.first_responded_at IS NULL
+                   OR c.first_responded_at > c.first_response_due_at)
+              AND ({OPEN} OR {_ended_after("first_response_due_at")})
+            UNION ALL
+            SELECT c.id, 'resolution', 'breach', c.sla_cycle, c.resolution_due_at FROM c
+            WHERE c.resolution_due_at <= %(now)s AND {_paused_ok("c.resolution_due_at")}
+              AND ({OPEN} OR {_ended_after("resolution_due_at")})
+            UNION ALL
+            SELECT c.id, 'response', 'breach', rc.number, rc.due_at
+            FROM c JOIN {clock} rc ON rc.case_id = c.id
+            WHERE rc.due_at <= %(now)s AND {_paused_ok("rc.due_at")}
+              AND (rc.answered_at IS NULL OR rc.answered_at > rc.due_at)
+              AND (rc.stopped_at IS NULL OR rc.stopped_at > rc.due_at)
+            UNION ALL
+            SELECT c.id, 'first_response', 'warning', 1, c.first_response_warn_at FROM c
+            WHERE c.first_response_warn_at <= %(now)s AND c.first_response_due_at > %(now)s
+              AND {_paused_ok("c.first_response_warn_at")} AND {OPEN}
+              AND c.first_responded_at IS NULL
+            UNION ALL
+            SELECT c.id, 'resolution', 'warning', c.sla_cycle, c.resolution_warn_at FROM c
+            WHERE c.resolution_warn_at <= %(now)s AND c.resolution_due_at > %(now)s
+              AND {_paused_ok("c.resolution_warn_at")} AND {OPEN}
+            UNION ALL
+            SELECT c.id, 'response', 'warning', rc.number, rc.warn_at
+            FROM c JOIN {clock} rc ON rc.case_id = c.id
+            WHERE rc.warn_at <= %(now)s AND rc.due_at > %(now)s AND {_paused_ok("rc.warn_at")}
+              AND rc.answered_at IS NULL AND rc.stopped_at IS NULL AND {OPEN}
+        )
+        INSERT INTO {event} (case_id, "window", kind, cycle, occurred_at, recorded_at)
+        SELECT case_id, w, k, cycle, at, %(now)s FROM due ORDER BY case_id, at
+        ON CONFLICT DO NOTHING
+        RETURNING id, case_id, "window", kind, cycle, occurred_at
+    """  # noqa: S608 (table names from the models)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": case_ids, "now": now})
+        return cursor.fetchall()
+
+
+def _reasons() -> dict[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            SlaEvent.Window.FIRST_RESPONSE: gettext("First-response SLA breached."),
+            SlaEvent.Window.RESOLUTION: gettext("Resolution SLA limit breached."),
+            SlaEvent.Window.RESPONSE: gettext("SLA for answering a later contact breached."),
+        }
+
+
+def escalate_and_reschedule(case_ids: list[int], events: list[tuple], *, now: datetime) -> None:
+    """One statement for the batch's cases: each stores its next check after
+    ``now`` (everything up to ``now`` was just recorded, or is not due), and
+    a breach escalates a case still open and not yet escalated (SLA-4: to
+    the assignee's leader; a paused case keeps *waiting on client*, SLA-3),
+    with a history row and an ``Escalation`` row each, at the earliest
+    breached deadline of the batch.
+
+    Never a bulk change without history: the history rows are written from
+    the ``UPDATE``'s own ``RETURNING``, only for the rows it escalated (the
+    next check is bookkeeping, not audited).
+    """
+    breaches = [e for e in events if e[3] == SlaEvent.Kind.BREACH]
+    reasons = _reasons()
+    history = Case.history.model
+    own = [f.column for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
+    columns = ", ".join(f'"{column}"' for column in own)
+    changed_columns = ", ".join(f'changed."{column}"' for column in own)
+    table = Case._meta.db_table
+    sql = f"""
+        WITH breached AS (
+            SELECT DISTINCT ON (case_id) case_id, occurred_at, w
+            FROM unnest(%(b_case)s::bigint[], %(b_at)s::timestamptz[], %(b_window)s::text[])
+                AS b (case_id, occurred_at, w)
+            ORDER BY case_id, occurred_at, w
+        ), batch AS (
+            SELECT old.id, breached.occurred_at AS breach_at, breached.w AS breach_window,
+                   (breached.case_id IS NOT NULL AND old.status = ANY(%(escalatable)s))
+                       AS escalate
+            FROM {table} old LEFT JOIN breached ON breached.case_id = old.id
+            WHERE old.id = ANY(%(ids)s)
+        ), changed AS (
+            UPDATE {table} c SET
+                next_sla_check_at = {next_check_sql()},
+                status = CASE WHEN batch.escalate AND c.sla_paused_at IS NULL
+                              THEN %(escalated)s ELSE c.status END,
+                escalation_level = CASE WHEN batch.escalate
+                                        THEN GREATEST(c.escalation_level, %(level)s)
+                                        ELSE c.escalation_level END,
+                updated_at = CASE WHEN batch.escalate THEN %(now)s ELSE c.updated_at END
+            FROM batch WHERE c.id = batch.id
+            RETURNING c.*, batch.escalate, batch.breach_at, batch.breach_window
+        ), history AS (
+            INSERT INTO {history._meta.db_table}
+                ({columns}, history_date, history_change_reason, history_type, history_user_id)
+            SELECT {changed_columns}, %(now)s,
+                   CASE changed.breach_window WHEN 'first_response' THEN %(r_fr)s
+                        WHEN 'resolution' THEN %(r_res)s ELSE %(r_resp)s END, '~', NULL
+            FROM changed WHERE changed.escalate
+        )
+        INSERT INTO {Escalation._meta.db_table}
+            (case_id, level, source, escalated_by_id, escalated_to_id, reason, created_at)
+        SELECT changed.id, changed.escalation_level, %(source)s, NULL, p.leader_id,
+               CASE changed.breach_window WHEN 'first_response' THEN %(r_fr)s
+                    WHEN 'resolution' THEN %(r_res)s ELSE %(r_resp)s END,
+               changed.breach_at
+        FROM changed
+        LEFT JOIN {Profile._meta.db_table} p ON p.user_id = changed.assignee_id
+        WHERE changed.escalate
+    """  # noqa: S608 (table and column names from the models)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "ids": case_ids,
+                "b_case": [e[1] for e in breaches],
+                "b_at": [e[5] for e in breaches],
+                "b_window": [e[2] for e in breaches],
+                "escalatable": ESCALATABLE,
+                "escalated": Case.Status.ESCALATED,
+                "level": Case.EscalationLevel.LEADER,
+                "now": now,
+                "after": now,
+                "source": Escalation.Source.SLA_BREACH,
+                "r_fr": reasons[SlaEvent.Window.FIRST_RESPONSE],
+                "r_res": reasons[SlaEvent.Window.RESOLUTION],
+                "r_resp": reasons[SlaEvent.Window.RESPONSE],
+            },
+        )
+
+
+# The digest -------------------------------------------------------------------------
+
+
+def _what_label(window: str, kind: str) -> str:
+    """One case's line in a digest says what happened to it (SLA-4)."""
+    labels = {
+        ("first_response", "warning"): gettext("first response due soon"),
+        ("first_response", "breach"): gettext("first response overdue"),
+        ("resolution", "warning"): gettext("resolution due soon"),
+        ("resolution", "breach"): gettext("resolution limit passed"),
+        ("response", "warning"): gettext("answer to the client due soon"),
+        ("response", "breach"): gettext("answer to the client overdue"),
+    }
+    return labels[(window, kind)]
+
+
+def _title_template() -> str:
+    return gettext("SLA alerts on your cases: {count}")
 
 
 def _concat_sql(template: str, columns: dict[str, str]) -> tuple[str, list[str]]:
@@ -62,170 +234,200 @@ def _concat_sql(template: str, columns: dict[str, str]) -> tuple[str, list[str]]
     return f"concat({', '.join(parts)})", params
 
 
-def _title_sql(step: SweepPass) -> tuple[str, list[str]]:
-    """The title in the recipient's language (``p``: the profile, may be NULL)."""
-    columns = {"number": "c.id", "client": "cl.name"}
+def _language_sql(column: str) -> tuple[str, list[str]]:
+    return f"COALESCE(NULLIF({column}, ''), %s)", [settings.LANGUAGE_CODE]
+
+
+def _labels_sql(language: str) -> tuple[str, list[str]]:
+    """The label of ``r.w``/``r.k`` in the recipient's ``language`` (SQL)."""
     branches, params = [], []
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            sql, literals = _concat_sql(_title_template(step), columns)
-        branches.append(f"WHEN %s THEN {sql}")
+            for window in SlaEvent.Window.values:
+                for kind in SlaEvent.Kind.values:
+                    branches.append(f"WHEN {language} = %s AND r.w = %s AND r.k = %s THEN %s")
+                    params += [code, window, kind, _what_label(window, kind)]
+    return f"CASE {' '.join(branches)} ELSE r.w END", params
+
+
+def _title_sql(language: str, count: str) -> tuple[str, list[str]]:
+    branches, params = [], []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            sql, literals = _concat_sql(_title_template(), {"count": count})
+        branches.append(f"WHEN {language} = %s THEN {sql}")
         params += [code, *literals]
     with translation.override(settings.LANGUAGE_CODE):
-        default, literals = _concat_sql(_title_template(step), columns)
-    params += literals
-    language = "COALESCE(NULLIF(p.language, ''), %s)"
-    return (
-        f"left(CASE {language} {' '.join(branches)} ELSE {default} END, 200)",
-        [settings.LANGUAGE_CODE, *params],
-    )
+        default, literals = _concat_sql(_title_template(), {"count": count})
+    return f"left(CASE {' '.join(branches)} ELSE {default} END, 200)", params + literals
 
 
-def record_events(step: SweepPass, rows: list[tuple], *, now: datetime) -> list[tuple]:
-    """Insert the batch's events; return the (case, cycle, instant) of those
-    inserted here (a sweep that committed meanwhile already holds the
-    others: the unique constraint skips them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {SlaEvent._meta.db_table}
-                (case_id, "window", kind, cycle, occurred_at, recorded_at)
-            SELECT batch.case_id, %s, %s, batch.cycle, batch.occurred_at, %s
-            FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[])
-                AS batch (case_id, cycle, occurred_at)
-            ON CONFLICT DO NOTHING
-            RETURNING case_id, cycle, occurred_at
-            """,  # noqa: S608 (the table's name from its model)
-            [
-                step.window,
-                step.kind,
-                now,
-                [case_id for _key, case_id, _cycle, _at in rows],
-                [cycle for _key, _case_id, cycle, _at in rows],
-                [at for _key, _case_id, _cycle, at in rows],
-            ],
-        )
-        return cursor.fetchall()
+def digest_key(swept_at: datetime) -> str:
+    return f"{DIGEST_KEY_PREFIX}{swept_at.isoformat()}"
 
 
-def _recipients_sql(step: SweepPass, case_ids: list[int]) -> tuple[str, list]:
-    """(case, user) pairs: the assignee; for a breach also their leader (SLA-4)
-    and the case's watchers (SEG-7). ``UNION`` makes each person once."""
+def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
+    """Add the batch's events to their recipients' digests of this sweep.
+
+    One statement: the recipients of each event (a warning: the assignee; a
+    breach: the assignee, their leader and the case's watchers, SEG-7; each
+    person once per case), grouped by person; each person's notification of
+    this sweep (dedupe key ``sla-digest:<sweep instant>``) is written or
+    updated — kind ``sla-breach`` when any of its cases breached, else
+    ``sla-warning``; the title with the number of cases, in the person's
+    language; the body with the first cases, one line each ("#12 · client:
+    what happened") — and its ``SlaDigest`` gets the cases appended.
+    Rules: SLA-4, SEG-7.
+    """
     case, profile = Case._meta.db_table, Profile._meta.db_table
-    parts = [
-        f"SELECT c.id AS case_id, c.assignee_id AS user_id FROM {case} c"  # noqa: S608
-        " WHERE c.id = ANY(%s) AND c.assignee_id IS NOT NULL"
-    ]
-    if step.kind == SlaEvent.Kind.BREACH:
-        parts += [
-            f"SELECT c.id, p.leader_id FROM {case} c"  # noqa: S608
-            f" JOIN {profile} p ON p.user_id = c.assignee_id"
-            " WHERE c.id = ANY(%s) AND p.leader_id IS NOT NULL",
-            f"SELECT w.case_id, w.user_id FROM {Case.watchers.through._meta.db_table} w"  # noqa: S608
-            " WHERE w.case_id = ANY(%s)",
-        ]
-    return " UNION ".join(parts), [case_ids] * len(parts)
-
-
-def notify_recorded(step: SweepPass, recorded: list[tuple]) -> None:
-    """One notification per person and event, in each one's language, in one
-    statement; the (recipient, key) constraint makes a re-run write nothing.
-    Emailed through the outbox (a breach before routine mail) when the person
-    has an address."""
-    case_ids = sorted({case_id for case_id, _cycle, _at in recorded})
-    recipients, recipient_params = _recipients_sql(step, case_ids)
-    title, title_params = _title_sql(step)
+    watchers = Case.watchers.through._meta.db_table
+    notification, digest = Notification._meta.db_table, SlaDigest._meta.db_table
+    language, language_params = _language_sql("p.language")
+    labels, label_params = _labels_sql("r.language")
+    key = digest_key(swept_at)
+    title, title_params = _title_sql("u.language", "u.total")
     marker = 987654321
     url_prefix, url_suffix = reverse("cases:detail", args=[marker]).split(str(marker))
-    sql = (
-        f"INSERT INTO {Notification._meta.db_table}"  # noqa: S608 (names from the models)
-        " (recipient_id, kind, title, body, url, dedupe_key, created_at)"
-        f" SELECT r.user_id, %s, {title}, '', concat(%s::text, c.id, %s::text),"
-        " concat('sla:', c.id, ':', %s::text, ':', %s::text, ':', e.cycle), %s"
-        " FROM unnest(%s::bigint[], %s::smallint[]) AS e (case_id, cycle)"
-        f" JOIN ({recipients}) r ON r.case_id = e.case_id"
-        f" JOIN {Case._meta.db_table} c ON c.id = e.case_id"
-        f" JOIN {Client._meta.db_table} cl ON cl.id = c.client_id"
-        f" LEFT JOIN {Profile._meta.db_table} p ON p.user_id = r.user_id"
-        " ON CONFLICT DO NOTHING RETURNING id"
-    )
+    sql = f"""
+        WITH ev AS (
+            SELECT DISTINCT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS e (case_id, w, k)
+        ), r AS (
+            SELECT ev.case_id, ev.w, ev.k, c.assignee_id AS user_id
+            FROM ev JOIN {case} c ON c.id = ev.case_id WHERE c.assignee_id IS NOT NULL
+            UNION
+            SELECT ev.case_id, ev.w, ev.k, p.leader_id
+            FROM ev JOIN {case} c ON c.id = ev.case_id
+            JOIN {profile} p ON p.user_id = c.assignee_id
+            WHERE ev.k = 'breach' AND p.leader_id IS NOT NULL
+            UNION
+            SELECT ev.case_id, ev.w, ev.k, w.user_id
+            FROM ev JOIN {watchers} w ON w.case_id = ev.case_id WHERE ev.k = 'breach'
+        ), rl AS (
+            SELECT r.*, {language} AS language
+            FROM r LEFT JOIN {profile} p ON p.user_id = r.user_id
+        ), pc AS (
+            SELECT r.user_id, r.case_id, r.language, bool_or(r.k = 'breach') AS breach,
+                   string_agg({labels}, '; ' ORDER BY r.k DESC, r.w) AS what
+            FROM rl AS r GROUP BY r.user_id, r.case_id, r.language
+        ), lines AS (
+            SELECT pc.user_id, pc.case_id, pc.language, pc.breach,
+                   concat('#', pc.case_id, ' · ', cl.name, ': ', pc.what) AS line
+            FROM pc JOIN {case} c ON c.id = pc.case_id
+            JOIN {Client._meta.db_table} cl ON cl.id = c.client_id
+        ), grouped AS (
+            SELECT user_id, min(language) AS language, bool_or(breach) AS breach,
+                   count(*) AS cases, array_agg(case_id ORDER BY case_id) AS case_ids,
+                   array_to_string((array_agg(line ORDER BY case_id))[1:{DIGEST_LINES}], E'\\n')
+                       AS body
+            FROM lines GROUP BY user_id
+        ), u AS (
+            SELECT grouped.*, grouped.cases + COALESCE((
+                SELECT cardinality(d.case_ids) FROM {digest} d
+                JOIN {notification} n2 ON n2.id = d.notification_id
+                WHERE n2.recipient_id = grouped.user_id AND n2.dedupe_key = %s), 0) AS total
+            FROM grouped
+        ), note AS (
+            INSERT INTO {notification}
+                (recipient_id, kind, title, body, url, dedupe_key, created_at)
+            SELECT u.user_id, CASE WHEN u.breach THEN 'sla-breach' ELSE 'sla-warning' END,
+                   {title}, u.body,
+                   CASE WHEN u.cases = 1 THEN concat(%s::text, u.case_ids[1], %s::text)
+                        ELSE '' END,
+                   %s, %s
+            FROM u
+            ON CONFLICT (recipient_id, dedupe_key) WHERE NOT (dedupe_key = '') DO UPDATE SET
+                kind = CASE WHEN {notification}.kind = 'sla-breach'
+                            OR excluded.kind = 'sla-breach'
+                            THEN 'sla-breach' ELSE 'sla-warning' END,
+                title = excluded.title,
+                url = '',
+                body = array_to_string(
+                    (string_to_array({notification}.body, E'\\n')
+                     || string_to_array(excluded.body, E'\\n'))[1:{DIGEST_LINES}], E'\\n')
+            RETURNING id, recipient_id
+        )
+        INSERT INTO {digest} (notification_id, swept_at, case_ids, emailed_at)
+        SELECT note.id, %s, u.case_ids, NULL FROM note JOIN u ON u.user_id = note.recipient_id
+        ON CONFLICT (notification_id) DO UPDATE SET
+            case_ids = {digest}.case_ids || excluded.case_ids
+    """  # noqa: S608 (table names from the models)
     params = [
-        f"sla-{step.kind}",
+        [e[1] for e in events],
+        [e[2] for e in events],
+        [e[3] for e in events],
+        *language_params,
+        *label_params,
+        key,
         *title_params,
         url_prefix,
         url_suffix,
-        step.window,
-        step.kind,
+        key,
         timezone.now(),
-        [case_id for case_id, _cycle, _at in recorded],
-        [cycle for _case_id, cycle, _at in recorded],
-        *recipient_params,
+        swept_at,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        written = [pk for (pk,) in cursor.fetchall()]
-    priority = Priority.HIGH if step.kind == SlaEvent.Kind.BREACH else Priority.NORMAL
-    queue_notification_emails(written, priority=priority)
 
 
-def escalate_breached(step: SweepPass, recorded: list[tuple], *, now: datetime) -> None:
-    """SLA-4: a breach marks the case escalated (to the assignee's leader), with a
-    history row and an ``Escalation`` row each (at the breach's instant): one
-    statement. Only a case still open and not yet escalated changes; a case
-    whose clocks are paused (SLA-3) keeps waiting on the client and gets the
-    level and the record (its status is the client's turn).
-
-    Never a bulk change without history: the history rows are written from
-    the UPDATE's own ``RETURNING``, so they hold exactly the changed rows.
-    """
-    with translation.override(settings.LANGUAGE_CODE):
-        if step.on_clocks:
-            reason = gettext("SLA for answering a later contact breached.")
-        elif step.window == SlaEvent.Window.FIRST_RESPONSE:
-            reason = gettext("First-response SLA breached.")
-        else:
-            reason = gettext("Resolution SLA limit breached.")
-    history = Case.history.model
-    own = [f.column for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
-    columns = ", ".join(f'"{column}"' for column in own)
-    changed_columns = ", ".join(f'changed."{column}"' for column in own)
+def queue_digest_emails(*, swept_at: datetime, own: bool = True) -> int:
+    """The email of each digest of this sweep — and of an earlier sweep that
+    died before it got here — for people with an address: two statements
+    (the titles' final count, the emails), once each (``emailed_at``, and the
+    outbox's key per notification). A digest with a breach goes before
+    routine mail. ``own`` False (this sweep recorded nothing): only the
+    orphans, so a re-run writes nothing. Rules: SLA-4."""
+    users = get_user_model()._meta.db_table
+    digest, notification = SlaDigest._meta.db_table, Notification._meta.db_table
+    language, language_params = _language_sql("p.language")
+    title, title_params = _title_sql("x.language", "x.count")
+    # The title counts the digest's cases once this sweep's batches are all
+    # in (a concurrent sweep of the very same instant adds to the same digest
+    # and fixes the count again when it ends).
+    titled = f"""
+        UPDATE {notification} n SET title = {title}
+        FROM (
+            SELECT d.notification_id, cardinality(d.case_ids) AS count, {language} AS language
+            FROM {digest} d JOIN {notification} n2 ON n2.id = d.notification_id
+            LEFT JOIN {Profile._meta.db_table} p ON p.user_id = n2.recipient_id
+            WHERE d.swept_at = %s OR (d.emailed_at IS NULL AND d.swept_at < %s)
+        ) x
+        WHERE n.id = x.notification_id
+    """  # noqa: S608 (table names from the models)
     sql = f"""
-        WITH batch AS (
-            SELECT case_id, min(occurred_at) AS occurred_at
-            FROM unnest(%s::bigint[], %s::timestamptz[]) AS b (case_id, occurred_at)
-            GROUP BY case_id
-        ), changed AS (
-            UPDATE {Case._meta.db_table}
-            SET status = CASE WHEN sla_paused_at IS NULL THEN %s ELSE status END,
-                escalation_level = GREATEST(escalation_level, %s), updated_at = %s
-            WHERE id IN (SELECT case_id FROM batch) AND status = ANY(%s)
-            RETURNING *
-        ), history AS (
-            INSERT INTO {history._meta.db_table}
-                ({columns}, history_date, history_change_reason, history_type, history_user_id)
-            SELECT {changed_columns}, %s, %s, '~', NULL FROM changed
+        WITH sent AS (
+            UPDATE {digest} SET emailed_at = %(now)s
+            WHERE emailed_at IS NULL AND (swept_at = %(swept)s OR swept_at < %(orphan)s)
+            RETURNING notification_id
         )
-        INSERT INTO {Escalation._meta.db_table}
-            (case_id, level, source, escalated_by_id, escalated_to_id, reason, created_at)
-        SELECT changed.id, changed.escalation_level, %s, NULL, p.leader_id, %s,
-               batch.occurred_at
-        FROM changed
-        JOIN batch ON batch.case_id = changed.id
-        LEFT JOIN {Profile._meta.db_table} p ON p.user_id = changed.assignee_id
-    """  # noqa: S608 (table and column names from the models)
+        INSERT INTO {OutboxEmail._meta.db_table}
+            (kind, priority, to_user_id, to_address, language, context, notification_id,
+             dedupe_key, status, attempts, next_attempt_at, claim_token, message_id, subject,
+             created_at, last_error)
+        SELECT 'notification',
+               CASE WHEN n.kind = 'sla-breach' THEN %(high)s ELSE %(normal)s END,
+               n.recipient_id, '', '', '{{}}'::jsonb, n.id, concat('notification:', n.id),
+               'pending', 0, %(now)s, '', '', '', %(now)s, ''
+        FROM sent JOIN {notification} n ON n.id = sent.notification_id
+        JOIN {users} u ON u.id = n.recipient_id
+        WHERE u.email <> ''
+        ON CONFLICT DO NOTHING
+    """  # noqa: S608 (table names from the models)
+    orphan = swept_at - ORPHAN_DIGEST_AGE
+    # Without digests of its own, "this sweep's" matches nothing.
+    own_key = swept_at if own else datetime.min.replace(tzinfo=swept_at.tzinfo)
     with connection.cursor() as cursor:
+        cursor.execute(titled, [*title_params, *language_params, own_key, orphan])
         cursor.execute(
             sql,
-            [
-                [case_id for case_id, _cycle, _at in recorded],
-                [at for _case_id, _cycle, at in recorded],
-                Case.Status.ESCALATED,
-                Case.EscalationLevel.LEADER,
-                now,
-                ESCALATABLE,
-                now,
-                reason,
-                Escalation.Source.SLA_BREACH,
-                reason,
-            ],
+            {
+                "now": timezone.now(),
+                "swept": own_key,
+                "orphan": orphan,
+                "high": Priority.HIGH,
+                "normal": Priority.NORMAL,
+            },
         )
+        count = cursor.rowcount
+    if count:
+        transaction.on_commit(nudge_relay)
+    return count

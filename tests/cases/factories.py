@@ -46,10 +46,14 @@ def mx(*args: int) -> datetime:
 
 
 def stored_deadlines(opened_at: datetime, *, spec: CalendarSpec = DEFAULT_SPEC) -> dict:
-    """Every stored instant of a case opened at ``opened_at`` (default settings)."""
+    """Every stored instant of a case opened at ``opened_at`` (default settings),
+    and its next SLA check as ``open_case`` stores it: the first-response
+    warning (the earliest instant of a new case, SLA-4)."""
     sla = SlaSettings()
+    first_response = first_response_deadlines(opened_at=opened_at, spec=spec, sla=sla)
     return {
-        **asdict(first_response_deadlines(opened_at=opened_at, spec=spec, sla=sla)),
+        **asdict(first_response),
+        "next_sla_check_at": first_response.first_response_warn_at,
         **asdict(resolution_deadlines(started_at=opened_at, spec=spec, sla=sla)),
         "last_activity_at": opened_at,
         "follow_up_due_at": follow_up_due(last_activity_at=opened_at, spec=spec, sla=sla),
@@ -130,6 +134,7 @@ class CaseFactory(DjangoModelFactory[Case]):
     resolution_due_at = factory.LazyAttribute(lambda o: o.deadlines["resolution_due_at"])
     last_activity_at = factory.LazyAttribute(lambda o: o.deadlines["last_activity_at"])
     follow_up_due_at = factory.LazyAttribute(lambda o: o.deadlines["follow_up_due_at"])
+    next_sla_check_at = factory.LazyAttribute(lambda o: o.deadlines["next_sla_check_at"])
     calendar_name = "Default"
 
 

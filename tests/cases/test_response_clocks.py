@@ -166,8 +166,8 @@ def test_sweep_warns_the_assignee_once_at_75_percent_of_a_later_contacts_clock(c
     assert (first.as_dict()["response_warning"], second.total) == (1, 0)
     note = Notification.objects.get(kind="sla-warning")
     assert note.recipient == team["agent"]
-    assert note.dedupe_key == f"sla:{case.pk}:response:warning:1"
-    assert note.title == f"Respuesta al cliente por vencer: caso n.º {case.pk} · {case.client.name}"
+    assert note.title == "Alertas de SLA en tus casos: 1"
+    assert note.body == f"#{case.pk} · {case.client.name}: respuesta al cliente por vencer"
 
 
 def test_sweep_breaches_an_unanswered_later_contact_once_and_escalates(clock, team):
@@ -206,12 +206,10 @@ def test_each_clock_of_a_case_breaches_once_with_its_own_number(clock, team):
 
     breaches = SlaEvent.objects.filter(case=case, window="response", kind="breach")
     assert sorted(breaches.values_list("cycle", flat=True)) == [1, 2]
-    keys = set(
-        Notification.objects.filter(recipient=team["agent"], kind="sla-breach").values_list(
-            "dedupe_key", flat=True
-        )
-    )
-    assert keys == {f"sla:{case.pk}:response:breach:1", f"sla:{case.pk}:response:breach:2"}
+    # one digest: the case once, both late answers on its line
+    note = Notification.objects.get(recipient=team["agent"], kind="sla-breach")
+    assert note.sla_digest.case_ids == [case.pk]
+    assert note.body == f"#{case.pk} · {case.client.name}: respuesta al cliente vencida"
     assert Escalation.objects.filter(case=case).count() == 1
 
 
@@ -263,8 +261,9 @@ def test_sweep_of_later_contacts_takes_the_same_queries_for_10_and_60_clocks(tea
             report = sweep_sla(now=mx(2026, 11, 10, 14), batch_size=25)
         assert report.as_dict()["response_breach"] == size
         batches = math.ceil(size / 25)
-        # per batch: savepoint, release, lock, events, notices, their emails, escalations
-        counts.append(len(queries) - 7 * batches)
+        # per batch: savepoint, lock, events, escalations with the next check,
+        # digests, release
+        counts.append(len(queries) - 6 * batches)
     assert counts[0] == counts[1]
 
 
@@ -304,8 +303,10 @@ def test_two_sweeps_at_once_breach_each_later_contact_once(role_groups):
     response = SlaEvent.objects.filter(window="response")
     assert response.count() == 120
     assert Escalation.objects.count() == 120
-    assert Notification.objects.filter(kind="sla-breach", recipient=agent).count() == 120
-    assert Notification.objects.filter(kind="sla-breach", recipient=leader).count() == 120
+    # one digest each (both sweeps share the instant), every case once
+    for person in (agent, leader):
+        note = Notification.objects.get(kind="sla-breach", recipient=person)
+        assert sorted(note.sla_digest.case_ids) == sorted(Case.objects.values_list("pk", flat=True))
 
 
 # Where the agent sees it ------------------------------------------------------------

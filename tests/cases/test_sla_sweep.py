@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, Escalation, ResponseClock, SlaEvent
+from cases.models import Case, Escalation, SlaEvent
 from cases.services import (
     log_interaction,
     open_case,
@@ -194,10 +194,10 @@ def test_breach_of_an_a_client_case_notifies_the_clients_leader(clock, team):
     assert _notes(client_leader, "sla-breach").count() == 1
 
 
-def test_a_sweep_whose_snapshot_missed_an_event_skips_it_under_the_lock(clock, team, monkeypatch):
+def test_a_sweep_whose_event_another_sweep_committed_skips_it(clock, team):
     """RULES: SLA-4. Two sweeps racing: the other one committed the breach
-    after this one's candidate query ran; the re-check under the row lock
-    drops the case, so nothing is sent or escalated twice."""
+    after this one read the case as due; the unique constraint drops it, so
+    nothing is sent or escalated twice, and the case's next check moves on."""
     case = _case(team)
     SlaEvent.objects.create(
         case=case,
@@ -207,19 +207,14 @@ def test_a_sweep_whose_snapshot_missed_an_event_skips_it_under_the_lock(clock, t
         occurred_at=case.first_response_due_at,
         recorded_at=clock.now,
     )
-
-    def stale_snapshot(step, now, *, after_pk=0):
-        # What the candidate query saw before the other sweep committed.
-        if (step.window, step.kind) == ("first_response", "breach"):
-            return Case.objects.filter(pk=case.pk)
-        return ResponseClock.objects.none() if step.on_clocks else Case.objects.none()
-
-    monkeypatch.setattr(sla_module, "_candidates", stale_snapshot)
+    # What this sweep read before the other one committed: the case is due.
+    Case.objects.filter(pk=case.pk).update(next_sla_check_at=case.first_response_warn_at)
     report = sweep_sla(now=case.first_response_due_at)
     assert report.total == 0
-    assert not Notification.objects.filter(kind="sla-breach").exists()
+    assert not Notification.objects.exists()
     case.refresh_from_db()
     assert case.status == Case.Status.NEW
+    assert case.next_sla_check_at == case.resolution_warn_at
 
 
 def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
@@ -256,20 +251,23 @@ def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
         "response_warning": 0,
     }
     batches = math.ceil(5000 / sla_module.BATCH_SIZE)
-    # savepoint, release, select+lock, events, notices, their emails, escalations+history
-    per_batch = 7
-    passes = len(sla_module.PASSES)
-    assert len(queries) <= 2 * batches * per_batch + passes * 3
+    # per batch: savepoint, lock, events, escalations+history+next check,
+    # digests, release; then the empty batch (3) and the emails (4)
+    assert len(queries) == batches * 6 + 3 + 4
     assert SlaEvent.objects.count() == 10000
     assert Escalation.objects.count() == 5000
     assert Case.objects.filter(status=Case.Status.ESCALATED).count() == 5000
+    # one digest per person for the sweep: both agents and their leader
+    assert Notification.objects.count() == 3
+    assert not Case.objects.filter(next_sla_check_at__isnull=False).exists()
 
     counts = (SlaEvent.objects.count(), Notification.objects.count(), Escalation.objects.count())
     history = Case.history.count()
     with CaptureQueriesContext(connection) as again:
         second = sweep_sla(now=now)
     assert second.total == 0
-    assert len(again) <= passes * 3  # one empty select per pass, in its savepoint
+    assert second.cases == 0  # it read no case
+    assert len(again) == 3 + 4  # one empty lock in its savepoint, the emails step
     assert (
         SlaEvent.objects.count(),
         Notification.objects.count(),
@@ -351,14 +349,17 @@ def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_grou
     assert errors == []
     assert SlaEvent.objects.count() == 600  # two windows x 300, once each
     assert Escalation.objects.count() == 300
-    assert Notification.objects.filter(kind="sla-breach", recipient=agent).count() == 600
-    assert Notification.objects.filter(kind="sla-breach", recipient=leader).count() == 600
+    # one digest each for this sweep instant, every case listed once
+    for person in (agent, leader):
+        note = Notification.objects.get(kind="sla-breach", recipient=person)
+        assert sorted(note.sla_digest.case_ids) == sorted(Case.objects.values_list("pk", flat=True))
+        assert note.title == "Alertas de SLA en tus casos: 300"
 
 
-def test_breach_notices_speak_each_recipients_language_and_link_the_case(clock, team):
-    """RULES: SLA-4. The notices are written in SQL: each in its recipient's
-    language, the client's name kept as typed (braces and % included), the
-    case's link, email pending only for a person with an address; the
+def test_breach_digests_speak_each_recipients_language_and_link_the_case(clock, team):
+    """RULES: SLA-4. The digests are written in SQL: each in its recipient's
+    language, the client's name kept as typed (braces and % included), one
+    case linked, email pending only for a person with an address; the
     history row says why and the escalation keeps the stored breach instant."""
     team["leader"].profile.language = "en"
     team["leader"].profile.save()
@@ -371,13 +372,13 @@ def test_breach_notices_speak_each_recipients_language_and_link_the_case(clock, 
 
     agent_note = _notes(team["agent"], "sla-breach").get()
     leader_note = _notes(team["leader"], "sla-breach").get()
-    assert (
-        agent_note.title
-        == f"Primera respuesta vencida: caso n.º {case.pk} · Ana {{number}} 100% <b>"
-    )
-    assert leader_note.title == f"First response overdue: case #{case.pk} · Ana {{number}} 100% <b>"
+    assert agent_note.title == "Alertas de SLA en tus casos: 1"
+    assert agent_note.body == f"#{case.pk} · Ana {{number}} 100% <b>: primera respuesta vencida"
+    assert leader_note.title == "SLA alerts on your cases: 1"
+    assert leader_note.body == f"#{case.pk} · Ana {{number}} 100% <b>: first response overdue"
     assert agent_note.url == leader_note.url == f"/cases/{case.pk}/"
-    assert agent_note.dedupe_key == f"sla:{case.pk}:first_response:breach:1"
+    assert agent_note.dedupe_key == f"sla-digest:{mx(2026, 11, 9, 18).isoformat()}"
+    assert agent_note.sla_digest.case_ids == [case.pk]
     # the agent has no address: no email; the leader's breach email goes first
     assert not agent_note.emails.exists()
     assert leader_note.emails.get().priority == OutboxEmail.Priority.HIGH
