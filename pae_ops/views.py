@@ -22,7 +22,7 @@ from django_celery_beat.models import PeriodicTask
 from pae_ops import selectors, services
 from pae_ops.errors import ActRefused, DomainError
 from pae_ops.middleware import SESSION_KEY
-from pae_ops.roles import Role, has_role, primary_role, role_required
+from pae_ops.roles import Role, primary_role, role_required
 
 User = get_user_model()
 # Longer than a bigint: not an id of ours.
@@ -44,23 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
         # A signed-in user without a role may use nothing: say so kindly.
         raise PermissionDenied
     return redirect(HOME_BY_ROLE[role])
-
-
-@role_required(Role.LEADER, Role.DIRECTOR)
-def team(request: HttpRequest) -> HttpResponse:
-    """The leader's team: the members whose profile names them (the board
-    links here). A director (not a leader) reads every team (RULES, Roles)."""
-    if has_role(request.user, Role.LEADER):
-        context = {"members": selectors.list_team_members(request.user), "teams": None}
-    else:
-        context = {"members": None, "teams": selectors.list_teams_with_members()}
-    return render(request, "pae_ops/team.html", context)
-
-
-@role_required(Role.DIRECTOR)
-def direction(request: HttpRequest) -> HttpResponse:
-    """The director's home: the area's leaders and the size of their teams."""
-    return render(request, "pae_ops/direction.html", {"teams": selectors.list_teams()})
 
 
 def notifications(request: HttpRequest) -> HttpResponse:
