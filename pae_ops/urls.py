@@ -31,6 +31,11 @@ urlpatterns = [
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     # The navigation bar's search: clients and cases (cases.search).
     path("search/", search_views.search_page, name="search"),
+    # Saved views of the board and the client list (docs/cases.md).
+    path("views/", views.saved_views, name="saved-views"),
+    path("views/save/", views.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/", views.saved_view_open, name="saved-view-open"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
     # The account page, the second factor, password reset and invitations.

@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -72,6 +73,57 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     if count:
         messages.success(request, _("Notifications marked as read."))
     return redirect("notifications")
+
+
+# Saved views ---------------------------------------------------------------------
+
+
+def saved_views(request: HttpRequest) -> HttpResponse:
+    """The user's saved views (with delete) and those their leader shares."""
+    return render(
+        request, "pae_ops/saved_views.html", {"views": selectors.list_saved_views(request.user)}
+    )
+
+
+def saved_view_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a saved view: its page with its filters (404 for another's
+    private view)."""
+    from pae_ops.saved_views import PAGES
+
+    view = selectors.access_saved_view(request.user, pk)
+    return redirect(f"{reverse(PAGES[view.page].url_name)}?{view.query}")
+
+
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the current filters of a list page under a name."""
+    from pae_ops.saved_views import PAGES
+
+    page = request.POST.get("page", "")
+    query = request.POST.get("query", "")[:2000]
+    target = PAGES.get(page)
+    back = f"{reverse(target.url_name)}?{query}" if target else reverse("saved-views")
+    try:
+        view = services.save_view(
+            actor=request.user,
+            page=page,
+            name=request.POST.get("name", ""),
+            query=query,
+            share=request.POST.get("share") == "on",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+    return redirect("saved-view-open", pk=view.pk)
+
+
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the user's own saved views (another's: 404)."""
+    services.delete_saved_view(actor=request.user, view_id=pk)
+    messages.success(request, _("The view was deleted."))
+    return redirect("saved-views")
 
 
 @login_not_required
