@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from kpis import homes
+from kpis.figures import Unit
 from kpis.formatting import format_change, format_value
 from pae_ops import selectors as pae_selectors
 from pae_ops.roles import Role, has_role, role_required
@@ -49,8 +50,25 @@ def direction(request: HttpRequest) -> HttpResponse:
         }
         for row in data.headline
     ]
+    # The partner panel's figures read as on the KPI pages (same units).
+    partners = [
+        {
+            "partner": row.partner,
+            "open_cases": row.open_cases,
+            "open_refunds": row.open_refunds,
+            "amount_text": format_value(row.refund_amount, Unit.MONEY),
+            "csat_text": format_value(row.csat, Unit.PERCENT),
+            "nps_text": format_value(row.nps, Unit.POINTS),
+        }
+        for row in data.partners
+    ]
     return render(
         request,
         "kpis/director_home.html",
-        {"home": data, "headline": headline, "month_param": f"{data.month:%Y-%m}"},
+        {
+            "home": data,
+            "headline": headline,
+            "partners": partners,
+            "month_param": f"{data.month:%Y-%m}",
+        },
     )
