@@ -27,6 +27,17 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        # The board's saved views keep its filters' parameters (pae_ops.saved_views).
+        from cases.filters import BoardFilter
+        from pae_ops.roles import Role
+        from pae_ops.saved_views import register_page
+
+        register_page(
+            key="board",
+            url_name="cases:board",
+            roles=(Role.LEADER, Role.DIRECTOR),
+            params=(*BoardFilter.base_filters, "leader"),
+        )
         # clients never imports cases: the signal is registered from here.
         from cases.services.lifecycle import watch_open_cases_of
         from clients.segmentation import BECAME_A_HOOKS, PROMOTER_SIGNALS

@@ -59,7 +59,8 @@ def feedback_review(request: HttpRequest) -> HttpResponse:
     else:
         start, _end = selectors.previous_week_bounds(now)
         end = None
-    answers = selectors.list_feedback_answers(leader=leader, start=start, end=end)
+    pending = request.GET.get("pending") == "1"
+    answers = selectors.list_feedback_answers(leader=leader, start=start, end=end, pending=pending)
     page = Paginator(answers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -80,6 +81,7 @@ def feedback_review(request: HttpRequest) -> HttpResponse:
             "can_review": can_review,
             "leaders": leaders,
             "leader": leader,
+            "pending": pending,
         },
     )
 

@@ -193,6 +193,40 @@ class AssignForm(forms.Form):
         ]
 
 
+class CaseIdsField(forms.Field):
+    """Case ids from checkboxes (``name="case"``, repeated): whole numbers."""
+
+    widget = forms.MultipleHiddenInput
+    max_digits = 18  # longer than a bigint: not an id of ours
+
+    def to_python(self, value) -> list[int]:
+        values = value or []
+        if not isinstance(values, list | tuple):
+            values = [values]
+        if any(not str(v).isdigit() or len(str(v)) > self.max_digits for v in values):
+            raise forms.ValidationError(_("That case does not exist."))
+        return [int(v) for v in values]
+
+
+class BulkReassignForm(AssignForm):
+    """The board's bulk reassign: the ticked cases, or every case that
+    matches the board's filters (``filters``: its query string)."""
+
+    case = CaseIdsField(required=False)
+    all_matching = forms.BooleanField(
+        label=_("Every case that matches the filter"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    filters = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all_matching") and not data.get("case"):
+            raise forms.ValidationError(_("Choose at least one case."))
+        return data
+
+
 class OpenCaseForm(forms.Form):
     subject = forms.CharField(
         label=_("Subject"),

@@ -266,6 +266,66 @@ def list_board_cases(
     return queryset.select_related("client", "assignee").order_by("sla_rank", "next_due_at", "pk")
 
 
+@dataclass(frozen=True)
+class CaseCounts:
+    """One assignee's open cases as the board counts them (SLA-2, SLA-5)."""
+
+    open: int = 0
+    at_risk: int = 0
+    breached: int = 0
+    no_follow_up: int = 0
+    follow_up: int = 0
+    rescue: int = 0
+
+
+def count_open_cases_by_assignee(
+    *, assignee_ids: Iterable[int] | None, now: datetime
+) -> dict[int | None, CaseCounts]:
+    """Open cases per assignee (``assignee_ids`` None: everyone's) with the
+    board's own SLA ranks (breached, at risk), the no-follow-up list's test
+    (SLA-5) and the detractor follow-up and rescue kinds: one query, by
+    conditional aggregation over :func:`_with_sla_rank`. Each count equals
+    the board's rows for the same filter."""
+    queryset = Case.objects.filter(status__in=Case.OPEN_STATUSES)
+    if assignee_ids is not None:
+        queryset = queryset.filter(assignee_id__in=list(assignee_ids))
+    rows = (
+        _with_sla_rank(queryset, now)
+        .order_by()
+        .values("assignee_id")
+        .annotate(
+            n_open=Count("pk"),
+            n_breached=Count("pk", filter=Q(sla_rank=0)),
+            n_at_risk=Count("pk", filter=Q(sla_rank=1)),
+            n_no_follow_up=Count("pk", filter=Q(follow_up_due_at__lte=now)),
+            n_follow_up=Count("pk", filter=Q(kind=Case.Kind.FOLLOW_UP)),
+            n_rescue=Count("pk", filter=Q(kind=Case.Kind.RESCUE)),
+        )
+    )
+    return {
+        row["assignee_id"]: CaseCounts(
+            open=row["n_open"],
+            at_risk=row["n_at_risk"],
+            breached=row["n_breached"],
+            no_follow_up=row["n_no_follow_up"],
+            follow_up=row["n_follow_up"],
+            rescue=row["n_rescue"],
+        )
+        for row in rows
+    }
+
+
+def count_untyped_interactions_by_agent(agent_ids: Iterable[int]) -> dict[int, int]:
+    """Untyped interactions (TYP-2) per agent who handled them: one query."""
+    rows = (
+        Interaction.objects.filter(handled_by_id__in=list(agent_ids), reason__isnull=True)
+        .order_by()
+        .values("handled_by_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["handled_by_id"]: row["n"] for row in rows}
+
+
 # One case and one client -----------------------------------------------------
 
 
@@ -468,12 +528,19 @@ def previous_week_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def list_feedback_answers(
-    *, leader: AbstractBaseUser | None, start: datetime, end: datetime | None = None
+    *,
+    leader: AbstractBaseUser | None,
+    start: datetime,
+    end: datetime | None = None,
+    pending: bool = False,
 ) -> QuerySet[Survey]:
     """The team's answers (``leader`` None: every team's, what the director
     reads) in ``[start, end)`` for the review page: not yet reviewed first,
-    then detractors and 0–2 stars, then the lowest scores."""
+    then detractors and 0–2 stars, then the lowest scores. ``pending``: only
+    those not reviewed yet (COM-3; what the leader's home counts)."""
     queryset = Survey.objects.filter(status=Survey.Status.ANSWERED, answered_at__gte=start)
+    if pending:
+        queryset = queryset.filter(reviewed_at__isnull=True)
     if leader is not None:
         queryset = queryset.filter(team_surveys_q(leader))
     if end is not None:
@@ -566,11 +633,14 @@ def list_change_notices() -> QuerySet[ChangeNotice]:
 
 __all__ = [
     "CASE_READERS",
+    "CaseCounts",
     "TypingCompliance",
     "access_case",
     "access_interaction",
     "calendar_spec_or_none",
     "can_change_case",
+    "count_open_cases_by_assignee",
+    "count_untyped_interactions_by_agent",
     "feedback_answers_by_leader",
     "get_director",
     "get_sla_settings",

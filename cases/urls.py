@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("board/", views.board, name="board"),
+    path("board/reassign/", views.board_reassign, name="board-reassign"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/escalate/", views.case_escalate, name="case-escalate"),
     path("<int:pk>/resolve/", views.case_resolve, name="case-resolve"),

@@ -14,12 +14,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -29,6 +29,7 @@ from cases.clocks import case_clocks, signed_hours_left
 from cases.filters import BoardFilter
 from cases.forms import (
     AssignForm,
+    BulkReassignForm,
     InteractionForm,
     OpenCaseForm,
     ReasonForm,
@@ -181,6 +182,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "month_start": start,
             "board_url": request.get_full_path(),
             "scope": scope,
+            "max_bulk": services.MAX_BULK_CASES,
         },
     )
 
@@ -371,6 +373,44 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
         _("The case was reassigned."),
         assignee_id=form.cleaned_data["assignee"],
     )
+
+
+@require_POST
+@role_required(Role.LEADER)
+def board_reassign(request: HttpRequest) -> HttpResponse:
+    """Bulk reassign from the board: the ticked cases, or every case that
+    matches the board's filters, to one person of the team (ROLE-1 in
+    ``services.reassign_cases``: all or nothing)."""
+    users = selectors.list_assignable_users(request.user)
+    form = BulkReassignForm(request.POST, users=users)
+    filters = request.POST.get("filters", "")[:2000]
+    back = reverse("cases:board") + (f"?{filters}" if filters else "")
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+        return redirect(back)
+    data = form.cleaned_data
+    case_ids = data["case"]
+    if data["all_matching"]:
+        now = timezone.now()
+        filterset = BoardFilter(QueryDict(filters), users=users, now=now)
+        case_ids = list(
+            selectors.list_board_cases(
+                assignee_ids=selectors.team_member_ids(request.user), now=now, filters=filterset
+            ).values_list("pk", flat=True)[: services.MAX_BULK_CASES + 1]
+        )
+    try:
+        moved = services.reassign_cases(
+            actor=request.user, case_ids=case_ids, assignee_id=data["assignee"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext("%(count)d case was reassigned.", "%(count)d cases were reassigned.", len(moved))
+        % {"count": len(moved)},
+    )
+    return redirect(back)
 
 
 @require_POST

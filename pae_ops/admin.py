@@ -21,6 +21,7 @@ from pae_ops.models import (
     Notification,
     OutboxEmail,
     Profile,
+    SavedView,
     Weekday,
     WorkingInterval,
 )
@@ -122,6 +123,23 @@ class OutboxEmailAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("%(count)d emails marked sent.") % {"count": count}, messages.SUCCESS
         )
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    """Users save and share their views on the pages (``services.save_view``);
+    an admin reads them and may delete one, never edits it."""
+
+    list_display = ["name", "owner", "page", "shared_with_team", "created_at"]
+    list_filter = ["page", "shared_with_team"]
+    search_fields = ["name", "owner__username"]
+    readonly_fields = ["owner", "name", "page", "query", "shared_with_team", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Heartbeat)

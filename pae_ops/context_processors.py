@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.functional import SimpleLazyObject
 
 from pae_ops.navigation import nav_for
-from pae_ops.roles import STAFF_ROLES, user_roles
-from pae_ops.selectors import count_unread_notifications
+from pae_ops.roles import STAFF_ROLES, Role, user_roles
+from pae_ops.selectors import count_unread_notifications, list_saved_views
 
 
 def portal(request) -> dict[str, object]:
@@ -21,4 +21,8 @@ def portal(request) -> dict[str, object]:
         "unread_notifications": SimpleLazyObject(lambda: count_unread_notifications(user)),
         # The navigation bar's search box (every staff role; cases.search).
         "can_search": SimpleLazyObject(lambda: bool(user_roles(user) & STAFF_ROLES)),
+        # The saved views of the board and the client list (one query, only
+        # for the roles that open those pages).
+        "saved_views": SimpleLazyObject(lambda: list_saved_views(user)),
+        "can_share_views": SimpleLazyObject(lambda: Role.LEADER in user_roles(user)),
     }

@@ -14,7 +14,7 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from pae_ops.business_hours import CalendarSpec, ClosureSpec
-from pae_ops.models import BusinessCalendar, Heartbeat, Notification
+from pae_ops.models import BusinessCalendar, Heartbeat, Notification, SavedView
 
 User = get_user_model()
 
@@ -170,3 +170,39 @@ def load_calendar_spec(calendar: BusinessCalendar | None = None) -> CalendarSpec
         holiday_subdivision=calendar.holiday_subdivision or None,
         name=calendar.name,
     )
+
+
+# Saved views ---------------------------------------------------------------------
+
+
+def list_saved_views(user: AbstractBaseUser) -> list[SavedView]:
+    """The user's own saved views and those their leader shares with the team,
+    of the pages the user may open (one query)."""
+    from django.db.models import Q
+
+    from pae_ops.roles import user_roles
+    from pae_ops.saved_views import PAGES
+
+    roles = user_roles(user)
+    pages = [key for key, page in PAGES.items() if roles & page.roles]
+    if not pages or not user.is_authenticated:
+        return []
+    return list(
+        SavedView.objects.filter(
+            Q(owner=user) | Q(shared_with_team=True, owner__team_profiles__user=user),
+            page__in=pages,
+        )
+        .select_related("owner")
+        .order_by("page", "name", "id")
+    )
+
+
+def access_saved_view(user: AbstractBaseUser, pk: int) -> SavedView:
+    """A saved view the user may open (their own, or shared by their leader);
+    404 otherwise (another's private view is not there for them)."""
+    from django.http import Http404
+
+    view = next((view for view in list_saved_views(user) if view.pk == pk), None)
+    if view is None:
+        raise Http404
+    return view

@@ -1,5 +1,5 @@
 """Portal-wide acts: notifications (emailed through ``pae_ops.outbox``),
-languages, teams, heartbeats, the default business calendar.
+languages, teams, heartbeats, the default business calendar, saved views.
 
 Every function here is one act in one transaction; later apps call
 :func:`notify` for every alert they raise.
@@ -21,8 +21,15 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from pae_ops.errors import DomainError
-from pae_ops.models import BusinessCalendar, Heartbeat, Language, Notification, Profile
+from pae_ops.errors import ActRefused, DomainError
+from pae_ops.models import (
+    BusinessCalendar,
+    Heartbeat,
+    Language,
+    Notification,
+    Profile,
+    SavedView,
+)
 from pae_ops.outbox import Email, Priority, queue_emails
 from pae_ops.roles import Role, has_role, require_role
 from pae_ops.timezones import user_zone
@@ -280,3 +287,57 @@ __all__ = [
     "record_heartbeat",
     "set_user_language",
 ]
+
+
+# Saved views ------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_view(
+    *, actor: AbstractBaseUser, page: str, name: str, query: str, share: bool = False
+) -> SavedView:
+    """Save the filters of a list page under a name (only the page's known
+    filter parameters are kept); a leader may share it with their team.
+
+    Rules: ROLE-1 (the page's roles; sharing is a leader's). Raises
+    DomainError or ActRefused.
+    """
+    from pae_ops.saved_views import PAGES, clean_query
+
+    target = PAGES.get(page)
+    if target is None:
+        raise DomainError(_("That page has no saved views."))
+    require_role(actor, *target.roles)
+    if share and not has_role(actor, Role.LEADER):
+        raise ActRefused(_("Only a leader shares a view with their team."), rule="ROLE-1")
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Give the view a name."))
+    if len(name) > SavedView._meta.get_field("name").max_length:
+        raise DomainError(_("The name is too long (80 characters at most)."))
+    cleaned = clean_query(target, query)
+    if not cleaned:
+        raise DomainError(_("Choose at least one filter before saving the view."))
+    if SavedView.objects.filter(owner=actor, name=name).exists():
+        raise DomainError(_("You already have a view with that name."))
+    try:
+        # The unique constraint settles two saves racing with the same name.
+        with transaction.atomic():
+            return SavedView.objects.create(
+                owner=actor, page=target.key, name=name, query=cleaned, shared_with_team=share
+            )
+    except IntegrityError:
+        raise DomainError(_("You already have a view with that name.")) from None
+
+
+@transaction.atomic
+def delete_saved_view(*, actor: AbstractBaseUser, view_id: int) -> None:
+    """Delete one of the actor's own saved views (another's: 404, as if it
+    did not exist). Rules: ROLE-1."""
+    from django.http import Http404
+
+    # Lock: a double click deletes once.
+    view = SavedView.objects.select_for_update().filter(pk=view_id, owner=actor).first()
+    if view is None:
+        raise Http404
+    view.delete()

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from cases import search_views, survey_views
 from cases import views as case_views
+from kpis import home_views
 from pae_ops import health, views
 from refunds import views as refunds_views
 
@@ -21,14 +22,20 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The agent's home lives with the cases it lists.
     path("my-work/", case_views.my_work, name="my-work"),
-    path("team/", views.team, name="team"),
-    path("direction/", views.direction, name="direction"),
+    # The leader's and the director's homes read every app: they live in kpis.
+    path("team/", home_views.team, name="team"),
+    path("direction/", home_views.direction, name="direction"),
     # The partner approver's home: their partner's refunds awaiting approval (REF-6).
     path("partner/approvals/", refunds_views.partner_approvals, name="partner-approvals"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     # The navigation bar's search: clients and cases (cases.search).
     path("search/", search_views.search_page, name="search"),
+    # Saved views of the board and the client list (docs/cases.md).
+    path("views/", views.saved_views, name="saved-views"),
+    path("views/save/", views.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/", views.saved_view_open, name="saved-view-open"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
     path("language/", views.set_language, name="set-language"),
     path("health/", views.health, name="health"),
     # The account page, the second factor, password reset and invitations.

@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django_celery_beat.models import PeriodicTask
 from pae_ops import selectors, services
 from pae_ops.errors import ActRefused, DomainError
 from pae_ops.middleware import SESSION_KEY
-from pae_ops.roles import Role, has_role, primary_role, role_required
+from pae_ops.roles import Role, primary_role, role_required
 
 User = get_user_model()
 # Longer than a bigint: not an id of ours.
@@ -44,23 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
         # A signed-in user without a role may use nothing: say so kindly.
         raise PermissionDenied
     return redirect(HOME_BY_ROLE[role])
-
-
-@role_required(Role.LEADER, Role.DIRECTOR)
-def team(request: HttpRequest) -> HttpResponse:
-    """The leader's team: the members whose profile names them (the board
-    links here). A director (not a leader) reads every team (RULES, Roles)."""
-    if has_role(request.user, Role.LEADER):
-        context = {"members": selectors.list_team_members(request.user), "teams": None}
-    else:
-        context = {"members": None, "teams": selectors.list_teams_with_members()}
-    return render(request, "pae_ops/team.html", context)
-
-
-@role_required(Role.DIRECTOR)
-def direction(request: HttpRequest) -> HttpResponse:
-    """The director's home: the area's leaders and the size of their teams."""
-    return render(request, "pae_ops/direction.html", {"teams": selectors.list_teams()})
 
 
 def notifications(request: HttpRequest) -> HttpResponse:
@@ -89,6 +73,57 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     if count:
         messages.success(request, _("Notifications marked as read."))
     return redirect("notifications")
+
+
+# Saved views ---------------------------------------------------------------------
+
+
+def saved_views(request: HttpRequest) -> HttpResponse:
+    """The user's saved views (with delete) and those their leader shares."""
+    return render(
+        request, "pae_ops/saved_views.html", {"views": selectors.list_saved_views(request.user)}
+    )
+
+
+def saved_view_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a saved view: its page with its filters (404 for another's
+    private view)."""
+    from pae_ops.saved_views import PAGES
+
+    view = selectors.access_saved_view(request.user, pk)
+    return redirect(f"{reverse(PAGES[view.page].url_name)}?{view.query}")
+
+
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the current filters of a list page under a name."""
+    from pae_ops.saved_views import PAGES
+
+    page = request.POST.get("page", "")
+    query = request.POST.get("query", "")[:2000]
+    target = PAGES.get(page)
+    back = f"{reverse(target.url_name)}?{query}" if target else reverse("saved-views")
+    try:
+        view = services.save_view(
+            actor=request.user,
+            page=page,
+            name=request.POST.get("name", ""),
+            query=query,
+            share=request.POST.get("share") == "on",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+    return redirect("saved-view-open", pk=view.pk)
+
+
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the user's own saved views (another's: 404)."""
+    services.delete_saved_view(actor=request.user, view_id=pk)
+    messages.success(request, _("The view was deleted."))
+    return redirect("saved-views")
 
 
 @login_not_required

@@ -16,9 +16,11 @@ modules:
   portal's outbox: queueing and rendering.
 - ``notes``: internal notes on a case and their ``@mentions``.
 - ``attachments``: files attached to a case.
+- ``bulk``: bulk work on the board (reassign many cases at once).
 """
 
 from cases.services.attachments import attach_case_file
+from cases.services.bulk import MAX_BULK_CASES, reassign_cases
 from cases.services.interactions import log_interaction, type_interaction
 from cases.services.lifecycle import (
     assign_case,
@@ -53,6 +55,7 @@ from cases.services.surveys import (
 )
 
 __all__ = [
+    "MAX_BULK_CASES",
     "InactivityReport",
     "SurveyClosedError",
     "SweepReport",
@@ -67,6 +70,7 @@ __all__ = [
     "expire_surveys",
     "log_interaction",
     "open_case",
+    "reassign_cases",
     "record_client_answer",
     "reopen_case",
     "resolve_case",

@@ -384,4 +384,5 @@ class Closure(TimeStampedModel):
 # The email outbox and the rate-limit counters live in their own modules;
 # importing them here registers them.
 from pae_ops.models.outbox import OutboxEmail  # noqa: E402, F401
+from pae_ops.models.saved_views import SavedView  # noqa: E402, F401
 from pae_ops.models.throttle import RateLimitBucket  # noqa: E402, F401
