@@ -8,16 +8,9 @@ from django.urls import reverse
 from pae_ops.navigation import NAV_GROUPS, NAV_ITEMS, nav_for
 from pae_ops.roles import Role
 from tests.factories import UserFactory
+from tests.pae_ops.test_views import make_user
 
 pytestmark = pytest.mark.django_db
-
-TRAITS = {
-    Role.AGENT: "agent",
-    Role.LEADER: "leader",
-    Role.DIRECTOR: "director",
-    Role.ADMIN: "admin",
-    Role.PARTNER_APPROVER: "partner_approver",
-}
 
 
 def keys(entries) -> list[str]:
@@ -39,8 +32,7 @@ def test_groups_are_named_and_their_entries_stay_together():
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_gets_its_entries_in_order_with_menus(role):
     """RULES: ROLE-1. The bar offers exactly the role's entries, menus included."""
-    user = UserFactory(**{TRAITS[role]: True})
-    entries = nav_for(user)
+    entries = nav_for(make_user(role))
     assert keys(entries) == [item.key for item in NAV_ITEMS if role in item.roles]
     for entry in entries:
         if "group" in entry:
