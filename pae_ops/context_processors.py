@@ -14,7 +14,7 @@ def portal(request) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_items": SimpleLazyObject(lambda: nav_for(user)),
+        "nav_items": SimpleLazyObject(lambda: nav_for(user, request.path)),
         "user_role_names": SimpleLazyObject(
             lambda: sorted(role.label for role in user_roles(user))
         ),

@@ -19,6 +19,7 @@ from partners import services as partner_services
 from refunds import services as refund_services
 from refunds.models import RefundOffer, RefundRequest
 from tests.clients.factories import ClientFactory
+from tests.e2e.nav import log_out
 from tests.factories import UserFactory
 from tests.partners.factories import ActivePartnerFactory, PartnerContactFactory, languages
 from tests.refunds.factories import paid_purchase
@@ -123,7 +124,7 @@ def test_a_partner_approver_is_invited_enrols_totp_signs_in_with_a_code_and_appr
     shoot(page, "accounts-recovery-codes")
     page.get_by_test_id("recovery-continue").click()
     expect(page).to_have_url(f"{live_server.url}/partner/approvals/")
-    page.get_by_test_id("logout").click()
+    log_out(page)
 
     # Signing in again: password, then a (new) code.
     page.goto(f"{live_server.url}/login/")

@@ -19,6 +19,7 @@ from tests.cases.factories import (
     ensure_default_calendar,
 )
 from tests.clients.factories import ClientFactory
+from tests.e2e.nav import go_to
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.partners.factories import languages
 
@@ -158,7 +159,7 @@ def test_leader_sees_a_breached_case_first_and_reassigns_it(live_server, page: P
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
     log_in(page, live_server.url, leader.username)
-    page.get_by_test_id("nav").locator('[data-nav="board"]').click()
+    go_to(page, "board")
     rows = page.get_by_test_id("board").locator("tbody tr")
     expect(rows).to_have_count(2)
     first = rows.first

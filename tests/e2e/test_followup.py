@@ -17,6 +17,7 @@ from cases.models import Case, Survey
 from pae_ops.outbox import relay_outbox
 from tests.cases.factories import CaseFactory, SurveyFactory, ensure_default_calendar
 from tests.clients.factories import ClientFactory
+from tests.e2e.nav import go_to
 from tests.e2e.test_cases import log_in
 from tests.factories import UserFactory
 from tests.partners.factories import languages
@@ -129,7 +130,7 @@ def test_leader_marks_an_answer_reviewed_on_the_weekly_review_page(live_server, 
     )
 
     log_in(page, live_server.url, leader.username)
-    page.get_by_test_id("nav").locator('[data-nav="feedback"]').click()
+    go_to(page, "feedback")
     answers = page.get_by_test_id("feedback-answers").locator("li[data-survey]")
     expect(answers).to_have_count(2)
     expect(answers.first).to_contain_text("Cliente Molesto")

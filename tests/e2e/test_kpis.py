@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.clients.factories import ClientFactory
+from tests.e2e.nav import go_to
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.kpis import factories as build
 from tests.partners.factories import ActivePartnerFactory
@@ -54,7 +55,7 @@ def test_director_filters_the_dashboard_opens_a_charts_table_and_downloads_the_c
 
     # The director opens the dashboard from the navigation.
     log_in(page, live_server.url, director.username)
-    page.get_by_test_id("nav").locator('[data-nav="kpis"]').click()
+    go_to(page, "kpis")
     expect(page.get_by_test_id("value-sold")).to_have_text("700.00")
     expect(page.get_by_test_id("value-growth")).to_have_text("sin datos")
 

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from pae_ops.navigation import NAV_ITEMS
 from pae_ops.roles import Role
+from tests.e2e.nav import log_out, open_user_menu
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 pytestmark = [
@@ -52,17 +53,18 @@ def test_each_role_logs_in_sees_its_navigation_switches_language_and_logs_out(
     expect(page.locator("html")).to_have_attribute("lang", "es")
 
     # Switches the language to English, and the choice sticks.
-    page.locator("#main-nav #language-select").select_option("en")
-    page.locator("#main-nav").get_by_test_id("language-submit").click()
+    open_user_menu(page)
+    page.locator("#main-nav").get_by_test_id("language-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_test_id("logout")).to_have_text("Log out")
+    expect(page.get_by_test_id("language-en")).to_have_attribute("aria-current", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"home-{TRAITS[role]}.png"), full_page=True)
     user.profile.refresh_from_db()
     assert user.profile.language == "en"
 
     # Logs out, back on the login page.
-    page.get_by_test_id("logout").click()
+    log_out(page)
     expect(page).to_have_url(f"{live_server.url}/login/")
     # No CSP violation or script error on the way.
     assert errors == []

@@ -12,6 +12,7 @@ from clients import services as client_services
 from clients.models import Client, Purchase
 from refunds.models import RefundRequest
 from tests.clients.factories import ClientFactory
+from tests.e2e.nav import log_out
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.partners.factories import ActivePartnerFactory, PartnerApproverFactory, languages
 from tests.refunds.factories import paid_purchase
@@ -30,10 +31,6 @@ def log_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("Nombre de usuario").fill(username)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_test_id("login-submit").click()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_test_id("logout").click()
 
 
 def shoot(page: Page, name: str) -> None:
