@@ -21,4 +21,6 @@ def portal(request) -> dict[str, object]:
         "unread_notifications": SimpleLazyObject(lambda: count_unread_notifications(user)),
         # The navigation bar's search box (every staff role; cases.search).
         "can_search": SimpleLazyObject(lambda: bool(user_roles(user) & STAFF_ROLES)),
+        # The Políticas page's link beside the user's name (policies.views).
+        "can_read_policies": SimpleLazyObject(lambda: bool(user_roles(user) & STAFF_ROLES)),
     }

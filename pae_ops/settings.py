@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "cases",
     "refunds",
     "kpis",
+    # The Políticas page: reads every app's settings, so it comes last.
+    "policies",
     # Sign-in, second factor, invitations, sessions and the account page.
     "pae_ops.accounts",
 ]
