@@ -23,6 +23,7 @@ from cases.models import (
     TypingReason,
 )
 from cases.services.interactions import SUMMARY_MAX
+from pae_ops.widgets import LocalizedDateTimeField, LocalizedDateTimeInput
 
 NEW_OR_NONE = ""
 
@@ -49,11 +50,8 @@ def template_choices(templates: Iterable[ResponseTemplate]) -> list:
     ]
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+# Dates and times in the UI's language, not the browser's (pae_ops.widgets).
+LocalDateTimeInput = LocalizedDateTimeInput
 
 
 class InteractionForm(forms.Form):
@@ -78,7 +76,7 @@ class InteractionForm(forms.Form):
         choices=Interaction.Channel.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalizedDateTimeField(
         label=_("When"),
         required=False,
         widget=LocalDateTimeInput(),
@@ -298,8 +296,8 @@ class ChangeNoticeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
     )
-    effective_at = forms.DateTimeField(label=_("Takes effect at"), widget=LocalDateTimeInput())
-    scheduled_send_at = forms.DateTimeField(
+    effective_at = LocalizedDateTimeField(label=_("Takes effect at"), widget=LocalDateTimeInput())
+    scheduled_send_at = LocalizedDateTimeField(
         label=_("Send at"),
         widget=LocalDateTimeInput(),
         help_text=_("At least 7 days before the change takes effect; 24 hours for an emergency."),

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Attendance, Client, Installment, Payment, Purchase, Segment, Tier
+from pae_ops.formatting import money
 
 HIGH_VALUE = Decimal("5000.00")
 MEDIUM_VALUE = Decimal("500.00")
@@ -181,7 +182,7 @@ def _result(row) -> SegmentResult:
     engagement = engagement_tier(points)
     met = ", ".join(name for name, ok in signals.items() if ok) or _("no signal")
     reason = _("Net paid %(net)s (value %(value)s); engagement %(points)d/3: %(met)s.") % {
-        "net": f"{row.net_paid_now:,.2f}",
+        "net": money(row.net_paid_now),
         "value": Tier(value).label,
         "points": points,
         "met": met,

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0003_admin_permissions'),
+        ("partners", "0003_admin_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalpartnercontact',
-            name='approves_refunds',
-            field=models.BooleanField(default=False, help_text="Co-approves the partial refunds of this partner's purchases.", verbose_name='approves refunds'),
+            model_name="historicalpartnercontact",
+            name="approves_refunds",
+            field=models.BooleanField(
+                default=False,
+                help_text="Co-approves the partial refunds of this partner's purchases.",
+                verbose_name="approves refunds",
+            ),
         ),
         migrations.AlterField(
-            model_name='partnercontact',
-            name='approves_refunds',
-            field=models.BooleanField(default=False, help_text="Co-approves the partial refunds of this partner's purchases.", verbose_name='approves refunds'),
+            model_name="partnercontact",
+            name="approves_refunds",
+            field=models.BooleanField(
+                default=False,
+                help_text="Co-approves the partial refunds of this partner's purchases.",
+                verbose_name="approves refunds",
+            ),
         ),
     ]

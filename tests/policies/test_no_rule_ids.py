@@ -157,7 +157,8 @@ def test_the_policies_page_states_the_values_in_force(client, settings):
         text = visible_text(client.get(reverse("policies:index")).content.decode())
     # then it says the values in force, in Mexico's way of writing numbers
     assert "en un máximo de 6 horas hábiles" in text
-    assert "40 horas hábiles" in text and "60 horas hábiles" in text
+    assert "40 horas hábiles" in text
+    assert "60 horas hábiles" in text
     assert "3 o más solicitudes de reembolso anteriores" in text
     assert "a los 21 días" in text
     assert "$5,000.00" in text  # PAY-1
