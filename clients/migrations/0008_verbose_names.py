@@ -6,36 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0007_client_search_indexes'),
+        ("clients", "0007_client_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attendance',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='clients.client', verbose_name='client'),
+            model_name="attendance",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attendances",
+                to="clients.client",
+                verbose_name="client",
+            ),
         ),
         migrations.AlterField(
-            model_name='attendance',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='clients.livesession', verbose_name='live session'),
+            model_name="attendance",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attendances",
+                to="clients.livesession",
+                verbose_name="live session",
+            ),
         ),
         migrations.AlterField(
-            model_name='creditentry',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="creditentry",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaloffer',
-            name='offered_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='offered by'),
+            model_name="historicaloffer",
+            name="offered_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="offered by",
+            ),
         ),
         migrations.AlterField(
-            model_name='offer',
-            name='offered_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offers_made', to=settings.AUTH_USER_MODEL, verbose_name='offered by'),
+            model_name="offer",
+            name="offered_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="offers_made",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="offered by",
+            ),
         ),
     ]
