@@ -3,11 +3,13 @@ import zoneinfo
 
 import holidays
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
@@ -77,6 +79,10 @@ class TranslatedPermissionsMixin:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name in ("permissions", "user_permissions") and field is not None:
             field.label_from_instance = permission_label
+            # Permissions of models that no longer exist (Django keeps their
+            # rows) have no translated name and grant nothing: not offered.
+            live = ContentType.objects.get_for_models(*apps.get_models()).values()
+            field.queryset = field.queryset.filter(content_type__in=[ct.pk for ct in live])
         return field
 
 

@@ -33,6 +33,7 @@ THIRD_PARTY_STRINGS = (
     _("Session key hash (sha256)"),
     _("The time when access attempt expires and is no longer valid."),
     _("User Agent"),
+    _("Username"),
     _("access attempt"),
     _("access attempt expiration"),
     _("access attempt expirations"),
