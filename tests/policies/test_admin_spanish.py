@@ -3,6 +3,7 @@ form, the permission pickers, django-axes' and simple-history's screens."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -64,10 +65,8 @@ def _admin_pages() -> list[str]:
             continue
         info = (model._meta.app_label, model._meta.model_name)
         for name in ("changelist", "add"):
-            try:
+            with contextlib.suppress(NoReverseMatch):
                 urls.append(reverse(f"admin:{info[0]}_{info[1]}_{name}"))
-            except NoReverseMatch:
-                pass
     return urls
 
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kpis.figures import Unit
 from kpis.formatting import format_change, format_value
 from pae_ops.formatting import money, percent, short_date
 from pae_ops.widgets import LocalizedDateField, LocalizedDateTimeField, format_hint
+
+MEXICO = ZoneInfo("America/Mexico_City")
 
 
 @pytest.mark.parametrize(
@@ -45,10 +48,9 @@ def test_a_template_writes_a_decimal_the_way_the_kpi_pages_do(language):
 
 def test_spanish_dates_in_templates_are_mexican():
     template = Template('{{ day|date:"SHORT_DATE_FORMAT" }} {{ at|date:"SHORT_DATETIME_FORMAT" }}')
-    with translation.override("es"):
-        text = template.render(
-            Context({"day": date(2026, 12, 2), "at": datetime(2026, 12, 2, 7, 34)})
-        )
+    at = datetime(2026, 12, 2, 7, 34, tzinfo=MEXICO)
+    with translation.override("es"), timezone.override(MEXICO):
+        text = template.render(Context({"day": date(2026, 12, 2), "at": at}))
     assert text == "02/12/2026 02/12/2026 07:34"
 
 
