@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -316,6 +317,14 @@ class ChangeNoticeForm(forms.Form):
 
     def __init__(self, *args, products: Iterable = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The values in force (COM-4's settings), not the defaults.
+        self.fields["scheduled_send_at"].help_text = _(
+            "At least %(days)s days before the change takes effect; %(hours)s hours for an "
+            "emergency."
+        ) % {
+            "days": settings.CHANGE_NOTICE_MIN_DAYS,
+            "hours": settings.CHANGE_NOTICE_EMERGENCY_MIN_HOURS,
+        }
         self.fields["product"].choices = [
             ("", _("Every client with a purchase")),
             *((str(product.pk), str(product)) for product in products),
