@@ -38,7 +38,10 @@ def log_in(page: Page, base_url: str, username: str) -> None:
 def test_no_page_of_any_roles_navigation_shows_a_rule_id(live_server, page: Page):
     """RULES: ROLE-1. Every page each demo role's navigation offers (and the
     Políticas page), over the demo data set built with the factories."""
-    # given the demo data set
+    # given the demo data set (on the rows a transactional test flushed: the
+    # default calendar and the partners' languages come from migrations)
+    languages("es", "en")
+    ensure_default_calendar()
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     found: dict[str, list[str]] = {}
     for username in DEMO_LOGINS:
