@@ -99,7 +99,7 @@ def feedback_review_mark(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, survey_id=pk, note=form.cleaned_data["note"]
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.html(request.user))
         else:
             messages.success(request, _("The answer was marked reviewed."))
     return redirect(_safe_next(request, reverse("cases:feedback-review")))
@@ -147,7 +147,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 emergency_reason=data["emergency_reason"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             messages.success(request, _("The notice was scheduled."))
             return redirect("cases:notices")
@@ -160,7 +160,7 @@ def notice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.cancel_change_notice(actor=request.user, notice_id=pk)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
     else:
         messages.success(request, _("The notice was cancelled."))
     return redirect("cases:notices")
@@ -188,7 +188,7 @@ def survey_send(request: HttpRequest, client_pk: int) -> HttpResponse:
             case_id=int(case_id) if case_id else None,
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
     else:
         messages.success(request, _("The survey is on its way to the client."))
     return redirect(_safe_next(request, fallback))
@@ -207,7 +207,7 @@ def rescue_area(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, case_id=case.pk, area=form.cleaned_data["area"]
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.html(request.user))
         else:
             messages.success(request, _("The escalation area was saved."))
     return redirect(case.get_absolute_url())

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from cases.models import (
     TypingReason,
 )
 from cases.services.interactions import SUMMARY_MAX
+from pae_ops.widgets import LocalizedDateTimeField, LocalizedDateTimeInput
 
 NEW_OR_NONE = ""
 
@@ -49,11 +51,8 @@ def template_choices(templates: Iterable[ResponseTemplate]) -> list:
     ]
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+# Dates and times in the UI's language, not the browser's (pae_ops.widgets).
+LocalDateTimeInput = LocalizedDateTimeInput
 
 
 class InteractionForm(forms.Form):
@@ -78,7 +77,7 @@ class InteractionForm(forms.Form):
         choices=Interaction.Channel.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalizedDateTimeField(
         label=_("When"),
         required=False,
         widget=LocalDateTimeInput(),
@@ -332,8 +331,8 @@ class ChangeNoticeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
     )
-    effective_at = forms.DateTimeField(label=_("Takes effect at"), widget=LocalDateTimeInput())
-    scheduled_send_at = forms.DateTimeField(
+    effective_at = LocalizedDateTimeField(label=_("Takes effect at"), widget=LocalDateTimeInput())
+    scheduled_send_at = LocalizedDateTimeField(
         label=_("Send at"),
         widget=LocalDateTimeInput(),
         help_text=_("At least 7 days before the change takes effect; 24 hours for an emergency."),
@@ -352,6 +351,14 @@ class ChangeNoticeForm(forms.Form):
 
     def __init__(self, *args, products: Iterable = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The values in force (COM-4's settings), not the defaults.
+        self.fields["scheduled_send_at"].help_text = _(
+            "At least %(days)s days before the change takes effect; %(hours)s hours for an "
+            "emergency."
+        ) % {
+            "days": settings.CHANGE_NOTICE_MIN_DAYS,
+            "hours": settings.CHANGE_NOTICE_EMERGENCY_MIN_HOURS,
+        }
         self.fields["product"].choices = [
             ("", _("Every client with a purchase")),
             *((str(product.pk), str(product)) for product in products),

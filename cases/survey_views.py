@@ -113,7 +113,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                     request, "cases/survey/closed.html", closed, status=410, language=language
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(None, exc.html(request.user))
             else:
                 return _page(
                     request, "cases/survey/thanks.html", closed, status=200, language=language

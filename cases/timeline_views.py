@@ -59,7 +59,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, case_id=case.pk, body=form.cleaned_data["body"]
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             return _done(request, case, f"note-{note.pk}", _("The note was added."))
     return _refused(request, case, form, "cases/partials/_note_form.html")
@@ -77,7 +77,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, note_id=note.pk, body=form.cleaned_data["body"]
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             return _done(request, note.case, f"note-{note.pk}", _("The note was saved."))
     return _refused(request, note.case, form, "cases/partials/_note_form.html", note=note)

@@ -289,7 +289,7 @@ def _case_act(
     try:
         act(actor=request.user, case_id=case.pk, **kwargs)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
     else:
         messages.success(request, success)
     return redirect(_safe_next(request, case.get_absolute_url()))
@@ -430,7 +430,7 @@ def case_open(request: HttpRequest, client_pk: int) -> HttpResponse:
             kind=form.cleaned_data["kind"],
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
         return redirect("clients:detail", pk=client.pk)
     messages.success(request, _("The case was opened."))
     return redirect(case.get_absolute_url())
@@ -494,7 +494,7 @@ def interaction_log(request: HttpRequest, client_pk: int) -> HttpResponse:
                 submission_key=data.get("submission_key"),
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             messages.success(request, _("The interaction was logged."))
             target = (
@@ -544,7 +544,7 @@ def interaction_type(request: HttpRequest, pk: int) -> HttpResponse:
                 reason_id=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.html(request.user))
         else:
             messages.success(request, _("The interaction was typed."))
     return redirect(_safe_next(request, reverse("my-work")))

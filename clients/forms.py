@@ -10,14 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import PaymentPlan, Segment
+from pae_ops.widgets import LocalizedDateField, LocalizedDateInput
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        # ISO dates: what <input type="date"> sends and expects.
-        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
+# Dates in the UI's language, not the browser's (pae_ops.widgets).
+DateInput = LocalizedDateInput
 
 
 class SegmentOverrideForm(forms.Form):
@@ -55,7 +51,7 @@ class PaymentPlanForm(forms.Form):
         initial=3,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    first_due_on = forms.DateField(label=_("First due date"), widget=DateInput())
+    first_due_on = LocalizedDateField(label=_("First due date"), widget=DateInput())
     interval_days = forms.IntegerField(
         label=_("Days between installments"),
         min_value=1,
@@ -76,7 +72,7 @@ class InstallmentPaymentForm(forms.Form):
         min_value=0,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01"}),
     )
-    received_on = forms.DateField(
+    received_on = LocalizedDateField(
         label=_("Received on"), widget=DateInput(attrs={"class": "form-control form-control-sm"})
     )
     reference = forms.CharField(

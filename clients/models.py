@@ -426,7 +426,10 @@ class CreditEntry(models.Model):
     # Idempotency: one ledger line per source act (e.g. "refund:42").
     source_key = models.CharField(_("source key"), max_length=100, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -485,7 +488,10 @@ class Offer(TimeStampedModel):
         _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING
     )
     offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="offers_made",
+        verbose_name=_("offered by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     purchase = models.OneToOneField(
@@ -545,8 +551,15 @@ class Attendance(models.Model):
         ATTENDED = "attended", _("Attended")
         MISSED = "missed", _("Missed")
 
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendances")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="attendances")
+    session = models.ForeignKey(
+        LiveSession,
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("live session"),
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("client")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )

@@ -16,6 +16,7 @@ from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -36,6 +37,7 @@ from clients.models import (
 )
 from clients.segmentation import BECAME_A_HOOKS, segments_sql
 from pae_ops.errors import DomainError
+from pae_ops.formatting import money, short_date
 from pae_ops.money import parse_amount
 from pae_ops.roles import Role, require_role
 from pae_ops.services import Message, notify_each
@@ -221,7 +223,7 @@ def propose_payment_plan(
                 "A payment plan is offered only for purchases above 5,000.00 USD; "
                 "this one is %(price)s."
             )
-            % {"price": f"{purchase.price:,.2f}"},
+            % {"price": money(purchase.price)},
             rule="PAY-1",
         )
     if installment_count not in (2, 3):
@@ -238,7 +240,7 @@ def propose_payment_plan(
                 "The last installment (%(last)s) would fall after the end of the service's "
                 "delivery period (%(end)s)."
             )
-            % {"last": dues[-1].isoformat(), "end": delivery_ends_on.isoformat()},
+            % {"last": short_date(dues[-1]), "end": short_date(delivery_ends_on)},
             rule="PAY-2",
         )
     total = plan_total(purchase.price, kind)
@@ -345,7 +347,7 @@ def record_payment(
         owed = purchase.price - paid
     if amount > owed:
         raise DomainError(
-            _("The amount is more than what is owed (%(owed)s).") % {"owed": f"{owed:,.2f}"}
+            _("The amount is more than what is owed (%(owed)s).") % {"owed": money(owed)}
         )
     payment = Payment.objects.create(
         client_id=purchase.client_id,
@@ -421,7 +423,7 @@ def record_refund_against_purchase(
     if amount > remaining:
         raise DomainError(
             _("Only %(remaining)s USD paid for this purchase can still be refunded or credited.")
-            % {"remaining": f"{remaining:,.2f}"},
+            % {"remaining": money(remaining)},
             rule="REF-6",
         )
     purchase.refunded_amount += amount
@@ -488,8 +490,8 @@ def alert_overdue_installments(*, today: date | None = None, batch_size: int = 5
                         _lazy("Installment {number} of {product} ({amount} USD) was due on {due}."),
                         number=item.number,
                         product=item.plan.purchase.product.name,
-                        amount=f"{item.amount:,.2f}",
-                        due=item.due_on.isoformat(),
+                        amount=money(item.amount),
+                        due=lazy(short_date, str)(item.due_on),
                     ),
                     url=reverse("clients:detail", args=[item.plan.purchase.client_id]),
                     dedupe_key=f"installment-overdue:{item.pk}",
@@ -591,7 +593,7 @@ def redeem_credit(
     if amount > client.credit_balance:
         raise DomainError(
             _("The client has only %(balance)s in credit.")
-            % {"balance": f"{client.credit_balance:,.2f}"}
+            % {"balance": money(client.credit_balance)}
         )
     client.credit_balance -= amount
     client.save(update_fields=["credit_balance", "updated_at"])

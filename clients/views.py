@@ -89,7 +89,7 @@ def segment_override(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("The segment override was saved."))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
     return redirect("clients:detail", pk=client.pk)
 
 
@@ -175,9 +175,9 @@ def purchase_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         if getattr(purchase, "plan", None) is not None:
             # The page shows the plan, not the form (e.g. a second "confirm").
-            messages.error(request, exc.message)
+            messages.error(request, exc.html(request.user))
             return redirect("clients:purchase", pk=purchase.pk)
-        form.add_error(None, exc.message)
+        form.add_error(None, exc.html(request.user))
         return _render_purchase(request, purchase, plan_form=form)
     messages.success(request, _("The payment plan was created."))
     return redirect("clients:purchase", pk=purchase.pk)
@@ -202,7 +202,7 @@ def installment_payment(request: HttpRequest, pk: int, installment_pk: int) -> H
                 reference=form.cleaned_data["reference"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             messages.success(request, _("The payment was recorded."))
             return redirect("clients:purchase", pk=purchase.pk)

@@ -270,7 +270,7 @@ FIGURES: tuple[FigureDef, ...] = (
         _("Resolution SLA compliance"),
         "KPI-7",
         Unit.PERCENT,
-        _("Cases resolved (or closed) by the 72-business-hour limit of SLA-2."),
+        _("Cases resolved (or closed) by the resolution limit, in business hours."),
         _(
             "windows met ÷ windows settled × 100; settled when the case is resolved or closed "
             "in time, or when the limit passes, in the period."
@@ -283,7 +283,7 @@ FIGURES: tuple[FigureDef, ...] = (
         _("Resolved within the 48-hour target"),
         "KPI-7",
         Unit.PERCENT,
-        _("Cases resolved (or closed) by the 48-business-hour target of SLA-2."),
+        _("Cases resolved (or closed) by the resolution target, in business hours."),
         _("windows resolved by the target ÷ windows settled × 100, as above."),
         lambda m: percent(m["res_target_met"], m["res_settled"]),
     ),
@@ -317,10 +317,10 @@ FIGURES: tuple[FigureDef, ...] = (
         _("Typing compliance"),
         "TYP-3",
         Unit.PERCENT,
-        _("Interactions typed with a category and reason (TYP-2)."),
+        _("Interactions typed with a category and reason."),
         _(
-            "typed ÷ logged interactions in the period × 100 (per agent: TYP-3; commission "
-            "reduction 95.0 − compliance below 95.0 %: TYP-4)."
+            "typed ÷ logged interactions in the period × 100 (per agent; commission "
+            "reduction: 95.0 − compliance, below 95.0 %)."
         ),
         lambda m: typing_of(m).compliance,
         headline=True,

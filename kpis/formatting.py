@@ -7,21 +7,25 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from kpis.figures import Unit
+from pae_ops.formatting import money, number, percent
 
 
 def format_value(value: Decimal | int | None, unit: str) -> str:
-    """``12,345.67`` · ``93.5 %`` · ``20.0`` · ``5.00 h`` · ``12``; "no data" (KPI-8)."""
+    """``12,345.67`` · ``93.5 %`` · ``20.0`` · ``5.00 h`` · ``12``; "no data" (KPI-8).
+
+    In the active language's way (``pae_ops.formatting``): the same on every page.
+    """
     if value is None:
         return _("no data")
     if unit == Unit.MONEY:
-        return f"{value:,.2f}"
+        return money(value)
     if unit == Unit.PERCENT:
-        return f"{value:.1f} %"
+        return percent(value, 1)
     if unit == Unit.HOURS:
-        return f"{value:.2f} h"
+        return f"{number(value, 2)} h"
     if unit == Unit.COUNT:
-        return f"{value:,}"
-    return f"{value:.1f}"
+        return number(value)
+    return number(value, 1)
 
 
 def format_change(value: Decimal | int | None, unit: str) -> str:
@@ -31,14 +35,14 @@ def format_change(value: Decimal | int | None, unit: str) -> str:
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
     magnitude = abs(value)
     if unit == Unit.MONEY:
-        return f"{sign}{magnitude:,.2f}"
+        return f"{sign}{money(magnitude)}"
     if unit == Unit.PERCENT:
-        return _("%(sign)s%(value)s pts") % {"sign": sign, "value": f"{magnitude:.1f}"}
+        return _("%(sign)s%(value)s pts") % {"sign": sign, "value": number(magnitude, 1)}
     if unit == Unit.HOURS:
-        return f"{sign}{magnitude:.2f} h"
+        return f"{sign}{number(magnitude, 2)} h"
     if unit == Unit.COUNT:
-        return f"{sign}{magnitude:,}"
-    return f"{sign}{magnitude:.1f}"
+        return f"{sign}{number(magnitude)}"
+    return f"{sign}{number(magnitude, 1)}"
 
 
 def csv_value(value: Decimal | int | None) -> object:

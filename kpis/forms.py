@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Segment
 from kpis.queries import KpiFilters
 from kpis.selectors import FilterChoices
+from pae_ops.timezones import portal_today
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -27,11 +29,33 @@ class KpiQuery:
     filters: KpiFilters
 
 
+MONTHS_OFFERED = 36
+
+
+def _month_choices(default_month: date, asked: str | None) -> list[tuple[str, str]]:
+    """The last ``MONTHS_OFFERED`` months up to this one (and the one asked for,
+    if older), newest first, as ``("2026-12", "diciembre de 2026")``."""
+    latest = max(default_month, portal_today().replace(day=1))
+    months = []
+    year, month = latest.year, latest.month
+    for _i in range(MONTHS_OFFERED):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    match = MONTH_RE.match(asked or "")
+    if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 2000:
+        extra = date(int(match.group(1)), int(match.group(2)), 1)
+        if extra not in months:
+            months = sorted({*months, extra}, reverse=True)
+    return [(m.strftime("%Y-%m"), date_format(m, "YEAR_MONTH_FORMAT")) for m in months]
+
+
 class KpiFilterForm(forms.Form):
     month = forms.CharField(
         label=_("Month"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "month", "class": "form-control form-control-sm"}),
+        # A list of months named in the UI's language: a native month input
+        # is drawn in the browser's ("December 2026" inside the Spanish UI).
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     agent = forms.TypedChoiceField(label=_("Agent"), required=False, coerce=int, empty_value=None)
     segment = forms.ChoiceField(label=_("Segment"), required=False)
@@ -62,10 +86,9 @@ class KpiFilterForm(forms.Form):
         if products:
             fields["partner"].choices = [("", _("Any partner")), *choices.partners]
             fields["product"].choices = [("", _("Any product")), *choices.products]
-        fields["month"].widget.attrs["placeholder"] = default_month.strftime("%Y-%m")
-        for name, field in fields.items():
-            if name != "month":
-                field.widget.attrs["class"] = "form-select form-select-sm"
+        fields["month"].widget.choices = _month_choices(default_month, self.data.get("month"))
+        for field in fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
 
     def clean_month(self) -> date | None:
         value = (self.cleaned_data.get("month") or "").strip()

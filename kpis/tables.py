@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from kpis.formatting import csv_value
 from kpis.selectors import DirectorDashboard, TeamView
+from pae_ops.policies import policy_for
 
 DIMENSION_TITLES = {
     "segment": lambda: _("Segment"),
@@ -20,10 +21,16 @@ DIMENSION_TITLES = {
 }
 
 
+def _policy_name(rule: str) -> str:
+    """The policy a figure follows, by name (rule IDs stay in the code)."""
+    policy = policy_for(rule)
+    return str(policy.name) if policy else ""
+
+
 def summary_table(data: DirectorDashboard) -> tuple[list, list]:
     header = [
         _("Figure"),
-        _("Rule"),
+        _("Policy"),
         date_format(data.month, "F Y"),
         date_format(data.year_ago, "F Y"),
         _("Difference"),
@@ -31,14 +38,14 @@ def summary_table(data: DirectorDashboard) -> tuple[list, list]:
     rows = [
         [
             str(row.figure.label),
-            row.figure.rule,
+            _policy_name(row.figure.rule),
             csv_value(row.value),
             csv_value(row.year_ago),
             "" if row.change is None else row.change,
         ]
         for row in data.summary
     ]
-    rows.append([_("Sales growth"), "KPI-2", csv_value(data.growth), "", ""])
+    rows.append([_("Sales growth"), _policy_name("KPI-2"), csv_value(data.growth), "", ""])
     return header, rows
 
 

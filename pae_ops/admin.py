@@ -3,11 +3,16 @@ import zoneinfo
 
 import holidays
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pae_ops import outbox, services
@@ -39,11 +44,62 @@ class ProfileInline(SafeAutocompleteMixin, admin.StackedInline):
     verbose_name_plural = _("team, language and time zone")
 
 
+_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as the admin's language says it: "Clientes | cliente | Puede ver cliente".
+
+    Django stores permission names in English when it creates them
+    (``Can view client``); this builds the label from the translated app and
+    model names instead, and translates a custom permission's name through
+    the catalogue. Needs ``content_type`` selected (Django's admin does it).
+    """
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:
+        return str(permission)
+    opts = model._meta
+    action, _sep, rest = permission.codename.partition("_")
+    if action in _ACTIONS and rest == opts.model_name:
+        name = str(_ACTIONS[action]) % {"model": opts.verbose_name}
+    else:
+        name = gettext(permission.name)
+    return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"
+
+
+class TranslatedPermissionsMixin:
+    """The permissions' pickers of users and groups, labelled in the admin's language."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+            # Permissions of models that no longer exist (Django keeps their
+            # rows) have no translated name and grant nothing: not offered.
+            live = ContentType.objects.get_for_models(*apps.get_models()).values()
+            field.queryset = field.queryset.filter(content_type__in=[ct.pk for ct in live])
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin):
+    pass
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(UserAccountAdminMixin, DjangoUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, UserAccountAdminMixin, DjangoUserAdmin):
     inlines = [ProfileInline]
     list_display = ["username", "email", "first_name", "last_name", "team_leader", "is_active"]
     list_filter = [*DjangoUserAdmin.list_filter, "profile__leader"]

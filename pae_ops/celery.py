@@ -69,7 +69,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="nightly-segmentation",
         task="clients.tasks.sweep_segments_task",
-        description="Recomputes every client's A/B/C segment, set-based (SEG-4).",
+        description="Recomputes every client's A/B/C segment, set-based.",
         crontab={"minute": "30", "hour": "2"},
     ),
     # Every 5 minutes: record and notify the SLA warnings and breaches that
@@ -78,7 +78,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="sla-sweep",
         task="cases.tasks.sweep_sla_task",
-        description="Records SLA warnings (75 %) and breaches once each and notifies (SLA-4).",
+        description="Records SLA warnings (75 %) and breaches once each and notifies.",
         every_seconds=300,
     ),
     # Every 15 minutes: bring the KPI roll-up up to yesterday and recompute
@@ -86,7 +86,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="kpi-rollups",
         task="kpis.tasks.refresh_kpi_rollups_task",
-        description="Refreshes the KPI daily roll-up, incrementally (KPI-1..KPI-7).",
+        description="Refreshes the KPI daily roll-up, incrementally.",
         every_seconds=900,
     ),
     # Every night at 03:15 (after the segmentation): recompute the last 400
@@ -102,7 +102,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="overdue-installments",
         task="clients.tasks.sweep_overdue_installments_task",
-        description="Alerts agents of installments overdue more than 7 days (PAY-5).",
+        description="Alerts agents of installments overdue more than 7 days.",
         crontab={"minute": "0", "hour": "7"},
     ),
     # Every day at 06:00: warn agents of clients silent for 7 days and open
@@ -110,7 +110,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="inactivity-sweep",
         task="cases.tasks.sweep_inactivity_task",
-        description="Inactivity warnings at 7 days and rescue cases at 14 (RES-1).",
+        description="Inactivity warnings at 7 days and rescue cases at 14.",
         crontab={"minute": "0", "hour": "6"},
     ),
     # Every hour, on the hour: escalate rescue cases whose client stayed
@@ -118,7 +118,7 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="rescue-escalation-sweep",
         task="cases.tasks.sweep_rescue_escalations_task",
-        description="Escalates silent rescue cases to the Sales or Experience area (RES-3).",
+        description="Escalates silent rescue cases to the Sales or Experience area.",
         crontab={"minute": "0"},
     ),
     # Every Monday at 08:00: each leader gets last week's survey answers of
@@ -126,21 +126,21 @@ BEAT_DEFAULTS: tuple[BeatDefault, ...] = (
     BeatDefault(
         name="weekly-feedback-digest",
         task="cases.tasks.send_weekly_feedback_digest_task",
-        description="Sends each leader the past week's survey answers of their team (COM-3).",
+        description="Sends each leader the past week's survey answers of their team.",
         crontab={"minute": "0", "hour": "8", "day_of_week": "1"},
     ),
     # Every 15 minutes: send the change notices whose send time came.
     BeatDefault(
         name="change-notice-sender",
         task="cases.tasks.send_due_change_notices_task",
-        description="Puts the emails of due change notices into the outbox, once (COM-4).",
+        description="Puts the emails of due change notices into the outbox, once.",
         every_seconds=900,
     ),
     # Every day at 03:15: mark survey links that expired unanswered.
     BeatDefault(
         name="survey-expiry",
         task="cases.tasks.sweep_expired_surveys_task",
-        description="Marks surveys whose link expired unanswered as expired (COM-2).",
+        description="Marks surveys whose link expired unanswered as expired.",
         crontab={"minute": "15", "hour": "3"},
     ),
 )

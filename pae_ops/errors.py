@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -33,6 +36,28 @@ class DomainError(Exception):
         if self.details:
             text = f"{text} ({'; '.join(str(d) for d in self.details)})"
         return text
+
+    def html(self, user=None) -> SafeString:
+        """The message (with its details), then a link to the policy behind the rule.
+
+        What views show the user: the rule's ID stays in ``rule`` for tests
+        and logs; the reader sees the policy's name (``pae_ops.policies``).
+        """
+        return with_policy_link(str(self), self.rule, user=user)
+
+
+def with_policy_link(text: str, rule: str | None, *, user=None) -> SafeString:
+    """``text`` (escaped), followed by "See the policy: <name>" when ``rule`` has one."""
+    from pae_ops.policies import may_read_policies, policy_for, policy_link
+
+    policy = policy_for(rule)
+    if policy is None or (user is not None and not may_read_policies(user)):
+        return format_html("{}", text)
+    return format_html(
+        '{} <span class="policy-ref">{}</span>',
+        text,
+        format_html(_("See the policy: {}"), policy_link(policy.slug)),
+    )
 
 
 class ActRefused(PermissionDenied):

@@ -92,6 +92,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("health", _("System health"), "health", frozenset({Role.ADMIN})),
     NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
+    # The playbook's policies with the values in force (policies.views).
+    NavItem("policies", _("Policies"), "policies:index", ALL_STAFF, group="help"),
 )
 
 

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "cases",
     "refunds",
     "kpis",
+    # The Políticas page: reads every app's settings, so it comes last.
+    "policies",
     # Sign-in, second factor, invitations, sessions and the account page.
     "pae_ops.accounts",
 ]
@@ -232,6 +234,9 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way to write numbers and dates per language: es follows Mexico (es_MX:
+# 1,234.50 and dd/mm/aaaa), en the United States (docs/i18n.md).
+FORMAT_MODULE_PATH = ["pae_ops.formats"]
 LANGUAGE_COOKIE_NAME = "pae_ops_language"
 TIME_ZONE = env.str("TIME_ZONE", default="America/Mexico_City")
 USE_I18N = True

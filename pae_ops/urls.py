@@ -53,6 +53,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("refunds/", include("refunds.urls")),
     path("kpis/", include("kpis.urls")),
+    # The playbook's policies with the values in force (every staff role).
+    path("politicas/", include("policies.urls")),
     path("admin/", admin.site.urls),
 ]
 

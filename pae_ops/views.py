@@ -144,7 +144,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         elif language not in dict(settings.LANGUAGES):
             raise DomainError(_("That language is not available."))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
         return response
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

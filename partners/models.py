@@ -490,7 +490,7 @@ class PartnerContact(TimeStampedModel):
     approves_refunds = models.BooleanField(
         _("approves refunds"),
         default=False,
-        help_text=_("Co-approves the partial refunds of this partner's purchases (REF-6)."),
+        help_text=_("Co-approves the partial refunds of this partner's purchases."),
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

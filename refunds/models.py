@@ -228,7 +228,10 @@ class RefundOffer(TimeStampedModel):
         _("client's answer"), max_length=10, choices=Answer.choices, default=Answer.PENDING
     )
     offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("offered by"),
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
@@ -308,7 +311,10 @@ class ExitSurvey(TimeStampedModel):
     )
     sent_at = models.DateTimeField(_("sent at"))
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent by"),
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     main_reason = models.TextField(_("main reason for leaving"), blank=True)

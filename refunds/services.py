@@ -28,6 +28,7 @@ from clients import services as client_services
 from clients.models import Client, CreditEntry, PaymentPlan, Purchase, Segment
 from clients.selectors import client_leader, watching_leader, watching_leader_ids
 from pae_ops.errors import ActRefused, DomainError
+from pae_ops.formatting import money
 from pae_ops.money import parse_amount
 from pae_ops.outbox import Priority
 from pae_ops.roles import Role, has_role, require_role
@@ -399,13 +400,13 @@ def _ensure_refundable_amount(purchase: Purchase, *, proposal: str, amount: Deci
     if proposal == RefundRequest.Proposal.PARTIAL_REFUND and amount > remaining:
         raise DomainError(
             _("A partial refund is at most %(remaining)s USD for this purchase.")
-            % {"remaining": f"{remaining:,.2f}"},
+            % {"remaining": money(remaining)},
             rule="REF-6",
         )
     if proposal == RefundRequest.Proposal.FULL_REFUND and amount != remaining:
         raise DomainError(
             _("A full refund returns exactly what remains paid: %(remaining)s USD.")
-            % {"remaining": f"{remaining:,.2f}"},
+            % {"remaining": money(remaining)},
             rule="REF-6",
         )
 
@@ -509,7 +510,7 @@ def _notify_approvers(request: RefundRequest) -> None:
         format_lazy(
             _lazy("{proposal} of {amount} USD awaits approval ({client})"),
             proposal=request.get_proposal_display(),
-            amount=f"{request.proposed_amount:,.2f}",
+            amount=money(request.proposed_amount),
             client=request.client.name,
         ),
     )

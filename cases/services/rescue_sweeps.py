@@ -230,7 +230,7 @@ def _rescue_batch(*, now: datetime, after_pk: int, batch_size: int, spec, sla) -
                 updated_at=now,
                 **deadlines,
             )
-            case._change_reason = gettext("Opened by the inactivity sweep (RES-1).")
+            case._change_reason = gettext("Opened by the inactivity sweep.")
             cases.append(case)
     Case.objects.bulk_create(cases)
     Case.history.bulk_history_create(cases, default_date=now)
@@ -354,7 +354,7 @@ def _escalate_batch(*, now: datetime, after_pk: int, batch_size: int) -> tuple[i
             area = case.rescue_area or default_rescue_area()
             reason = gettext(
                 "No answer within %(days)d days of the first rescue contact: "
-                "escalated to the %(area)s area (RES-3)."
+                "escalated to the %(area)s area."
             ) % {
                 "days": settings.RESCUE_ESCALATION_DAYS,
                 "area": Case.RescueArea(area).label,

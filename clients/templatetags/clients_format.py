@@ -6,17 +6,19 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from pae_ops.formatting import money
+
 register = template.Library()
 
 
 @register.filter
 def usd(value: Decimal | int | str | None) -> str:
     """An amount as ``6,720.00``: the same figures as the services' messages
-    (PAY-1's "5,000.00 USD"), whatever the page's language."""
+    (PAY-1's "5,000.00 USD"), in the language's way (``pae_ops.formatting``)."""
     if value is None or value == "":
         return ""
     try:
-        return f"{Decimal(value):,.2f}"
+        return money(Decimal(value))
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
 

@@ -16,3 +16,32 @@ def whole_minutes(value: timedelta | float | None) -> int:
         return 0
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value) * 3600
     return max(1, round(seconds / 60))
+
+
+@register.simple_tag(takes_context=True)
+def policy_link(context, key: str, text: str | None = None):
+    """``{% policy_link "partial-refund" %}``: the policy's translated name linking
+    to its paragraph on the Políticas page (``pae_ops.policies``); ``key`` is a
+    slug or a rule ID. Plain text for a reader who may not open that page."""
+    from pae_ops.policies import policy_link as link
+
+    request = context.get("request")
+    return link(key, user=getattr(request, "user", None), text=text)
+
+
+@register.simple_tag(takes_context=True)
+def domain_error(context, exc):
+    """A ``DomainError`` as the user reads it: its message and its policy's link."""
+    request = context.get("request")
+    return exc.html(getattr(request, "user", None))
+
+
+@register.simple_tag
+def policy_name(key: str) -> str:
+    """The translated name of a policy (a slug or a rule ID)."""
+    from pae_ops.policies import policy_for
+
+    policy = policy_for(key)
+    if policy is None:
+        raise KeyError(key)
+    return str(policy.name)

@@ -45,7 +45,7 @@ def _act(
         try:
             call(form.cleaned_data)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             messages.success(request, success)
             return redirect("refunds:request-detail", pk=refund.pk)
@@ -155,7 +155,7 @@ def survey_send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.send_exit_survey(actor=request.user, request_id=refund.pk)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
     else:
         messages.success(request, _("The exit survey was marked as sent."))
     return redirect("refunds:request-detail", pk=refund.pk)
@@ -190,7 +190,7 @@ def cancellation_complete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.complete_cancellation(actor=request.user, request_id=refund.pk)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.html(request.user))
     else:
         messages.success(request, _("The cancellation was completed."))
     return redirect("refunds:request-detail", pk=refund.pk)

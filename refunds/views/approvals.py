@@ -52,9 +52,9 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
         )
     except DomainError as exc:
         if next_url:
-            messages.error(request, exc.message)
+            messages.error(request, exc.html(request.user))
             return redirect(next_url)
-        form.add_error(None, exc.message)
+        form.add_error(None, exc.html(request.user))
         return render_detail(request, refund, **{f"{prefix}_form": form})
     if not approve:
         messages.success(request, _("The request was rejected."))
@@ -125,6 +125,7 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
         intro=gettext_lazy(
             "Duplicated credits and partial or full refunds that need a leader's approval."
         ),
+        policies=("duplicated-credit", "partial-refund"),
         testid="leader-queue",
     )
 
@@ -138,9 +139,10 @@ def director_queue(request: HttpRequest) -> HttpResponse:
         selectors.list_awaiting_director(),
         title=gettext_lazy("Director queue"),
         intro=gettext_lazy(
-            "Requests of clients with a frequent-refund pattern (REF-3) and refunds outside "
-            "the contract's terms (REF-8)."
+            "Requests of clients with a frequent-refund pattern and refunds outside the "
+            "contract's terms."
         ),
+        policies=("frequent-refunds", "refund-terms"),
         testid="director-queue",
     )
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.timeline_forms import AttachmentForm
 from clients import selectors as client_selectors
-from pae_ops.errors import DomainError
+from pae_ops.errors import DomainError, with_policy_link
 from pae_ops.roles import Role, has_role, role_required
 from refunds import selectors, services
 from refunds.attachments import ATTACHERS, list_request_attachments
@@ -131,35 +131,44 @@ def _decision_role(user, refund: RefundRequest) -> str | None:
         return None
 
 
-def _next_step_text(refund: RefundRequest, offers, survey, open_roles) -> str:
+def _next_step_text(refund: RefundRequest, offers, survey, open_roles, user=None) -> str:
+    """The next step in words, with a link to the policy that asks for it."""
+    text, rule = _next_step(refund, offers, survey, open_roles)
+    return with_policy_link(text, rule, user=user)
+
+
+def _next_step(refund: RefundRequest, offers, survey, open_roles) -> tuple[str, str | None]:
     status = refund.status
     if status == Status.DIAGNOSIS:
-        return _("Record the diagnosis: the reason and the notes (REF-1).")
+        return _("Record the diagnosis: the reason and the notes."), "REF-1"
     if status == Status.OFFERS:
         if any(offer.answer == RefundOffer.Answer.PENDING for offer in offers):
-            return _("Record the client's answer to the pending offer.")
+            return _("Record the client's answer to the pending offer."), None
         if refund.kind == RefundRequest.Kind.CANCELLATION:
             if not any(offer.answer == RefundOffer.Answer.DECLINED for offer in offers):
-                return _("Offer a service change, a rescue session or an incentive first (RES-4).")
+                return (
+                    _("Offer a service change, a rescue session or an incentive first."),
+                    "RES-4",
+                )
             if survey is None:
-                return _("Send the exit survey (RES-5).")
+                return _("Send the exit survey."), "RES-5"
             if not survey.is_complete:
-                return _("Record the client's answers to the exit survey, or their refusal.")
-            return _("Complete the cancellation.")
+                return _("Record the client's answers to the exit survey, or their refusal."), None
+            return _("Complete the cancellation."), None
         if not any(offer.answer == RefundOffer.Answer.DECLINED for offer in offers):
             return _(
                 "Offer rescue or credit first: a refund can be proposed only after the client "
-                "declined a non-refund option (REF-4). A duplicated credit needs no offer."
-            )
-        return _("Offer another option, or propose a duplicated credit or a refund.")
+                "declined a non-refund option. A duplicated credit needs no offer."
+            ), "REF-4"
+        return _("Offer another option, or propose a duplicated credit or a refund."), None
     if status in (Status.PROPOSAL, Status.AWAITING_APPROVAL, Status.APPROVED):
         labels = [str(RefundApproval.Role(role).label) for role in sorted(open_roles)]
-        return _("Waiting for the approval of: %(roles)s.") % {"roles": ", ".join(labels)}
+        return _("Waiting for the approval of: %(roles)s.") % {"roles": ", ".join(labels)}, None
     if status == Status.EXECUTED:
-        return _("Done: %(outcome)s.") % {"outcome": refund.get_resolution_display()}
+        return _("Done: %(outcome)s.") % {"outcome": refund.get_resolution_display()}, None
     if status == Status.REJECTED:
-        return _("Rejected: the request is closed.")
-    return _("Withdrawn: the request is closed.")
+        return _("Rejected: the request is closed."), None
+    return _("Withdrawn: the request is closed."), None
 
 
 def render_detail(
@@ -203,7 +212,8 @@ def render_detail(
         "approvals": approvals,
         "survey": survey,
         "steps": _steps(refund, survey),
-        "next_step": _next_step_text(refund, offers, survey, open_roles),
+        "credit_limit": services.DUPLICATED_CREDIT_LIMIT,
+        "next_step": _next_step_text(refund, offers, survey, open_roles, user),
         "required_roles": [
             {
                 "label": RefundApproval.Role(role).label,
@@ -298,7 +308,7 @@ def request_new(request: HttpRequest, purchase_id: int) -> HttpResponse:
                 case_id=form.cleaned_data["case"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.html(request.user))
         else:
             messages.success(request, _("The request was opened. Record the diagnosis next."))
             return redirect("refunds:request-detail", pk=refund.pk)

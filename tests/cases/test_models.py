@@ -76,7 +76,9 @@ def test_the_seeded_taxonomy_is_in_spanish_with_english_names():
     payments = TypingCategory.objects.get(name_es="Pagos y facturación")
     assert payments.name_en == "Payments and billing"
     assert payments.reasons.filter(is_active=True).count() >= 3
-    assert TypingReason.objects.filter(category__name_es="Ventas", name_es="Upsell").exists()
+    upsell = TypingReason.objects.get(category__name_es="Ventas", name_en="Upsell")
+    assert upsell.name_es == "Venta adicional (upsell)"
+    assert TypingReason.objects.filter(name_es="Venta cruzada (cross-sell)").exists()
     assert TypingCategory.objects.count() >= 7
     with translation.override("en"):
         assert payments.name == "Payments and billing"
