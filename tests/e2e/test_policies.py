@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from refunds.models import RefundRequest
 from tests.cases.factories import CaseFactory, ensure_default_calendar
 from tests.clients.factories import ClientFactory
+from tests.e2e.nav import log_out, open_user_menu
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.partners.factories import languages
 from tests.policies.visible_text import RULE_ID
@@ -64,7 +65,7 @@ def test_no_page_of_any_roles_navigation_shows_a_rule_id(live_server, page: Page
             hits = RULE_ID.findall(page.locator("body").inner_text())
             if hits:
                 found[f"{username} {url}"] = hits
-        page.get_by_test_id("logout").click()
+        log_out(page)
     assert found == {}
 
 
@@ -119,7 +120,7 @@ def test_date_and_time_inputs_follow_the_ui_language(live_server, page: Page):
         "Escriba la fecha y la hora como dd/mm/aaaa hh:mm."
     )
     # and in English the same field says the English format
-    page.locator("#main-nav #language-select").select_option("en")
-    page.locator("#main-nav").get_by_test_id("language-submit").click()
+    open_user_menu(page)
+    page.locator("#main-nav").get_by_test_id("language-en").click()
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     expect(page.locator("#id_occurred_at")).to_have_attribute("placeholder", "mm/dd/yyyy hh:mm")

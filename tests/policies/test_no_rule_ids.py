@@ -32,7 +32,11 @@ DEMO_USERNAMES = ("agente", "agente2", "lider", "directora", "admin", "socio")
 
 def _pages_of(user) -> list[str]:
     """The user's navigation, the Políticas page, and the detail pages they reach."""
-    urls = [item["url"] for item in nav_for(user)]
+    urls = [
+        item["url"]
+        for entry in nav_for(user)
+        for item in (entry["items"] if entry.get("group") else [entry])
+    ]
     urls += [reverse("home"), reverse("notifications"), reverse("accounts:account")]
     if user.username == "socio":
         partner = partner_for_approver(user)
