@@ -100,15 +100,31 @@ def test_agent_logs_types_answers_with_a_template_and_resolves(live_server, page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "case-page.png"), full_page=True)
 
-    # Back on the client page, the timeline lists both interactions.
+    # Back on the client page, the timeline lists both interactions. The form's "saving"
+    # indicator never shows while the timeline loads (only while the form's own request
+    # runs): every frame's opacity is sampled from the first paint on.
+    page.add_init_script(
+        """
+        window.indicatorOpacity = 0;
+        const sample = () => {
+          for (const el of document.querySelectorAll('.htmx-indicator')) {
+            const opacity = parseFloat(getComputedStyle(el).opacity);
+            window.indicatorOpacity = Math.max(window.indicatorOpacity, opacity);
+          }
+          requestAnimationFrame(sample);
+        };
+        requestAnimationFrame(sample);
+        """
+    )
     page.get_by_role("navigation", name="Ruta de navegación").get_by_role(
         "link", name="Renata Solís"
     ).click()
     timeline = page.get_by_test_id("client-timeline")
     expect(timeline.locator("li[data-interaction]")).to_have_count(2)
     expect(page.get_by_test_id("client-open-cases")).to_contain_text("No hay casos abiertos")
-    # The "saving" indicator shows only while a request runs.
+    page.wait_for_timeout(400)  # longer than the indicator's fade
     expect(timeline.locator(".htmx-indicator")).to_have_css("opacity", "0")
+    assert page.evaluate("window.indicatorOpacity") == 0
     page.screenshot(path=str(SCREENSHOTS / "client-timeline.png"), full_page=True)
 
     case.refresh_from_db()

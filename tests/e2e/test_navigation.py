@@ -135,6 +135,8 @@ def navigation_pages(page: Page, world: World, role: str) -> list[str]:
 
 
 def axe_violations(axe: Axe, page: Page) -> list[str]:
+    # The page at rest: no htmx request in flight (a lazily loaded timeline), nothing fading.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     return [
         f"{violation['id']}: {node['target']} {node.get('failureSummary', '')}"
@@ -152,7 +154,7 @@ def page_width(page: Page) -> tuple[int, int]:
 def test_each_role_navigation_fits_and_every_page_passes_axe(
     live_server, browser, world: World, role: str, viewport: dict[str, int]
 ):
-    context = browser.new_context(viewport=viewport, locale="es-MX")
+    context = browser.new_context(viewport=viewport, locale="es-MX", reduced_motion="reduce")
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
