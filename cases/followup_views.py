@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import selectors, services
 from cases.forms import ChangeNoticeForm, RescueAreaForm, ReviewNoteForm, SendSurveyForm
-from cases.views import WORKERS, _safe_next
+from cases.views import WORKERS, safe_next
 from clients.models import Product
 from clients.selectors import access_client
 from pae_ops.errors import DomainError
@@ -102,7 +102,7 @@ def feedback_review_mark(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.html(request.user))
         else:
             messages.success(request, _("The answer was marked reviewed."))
-    return redirect(_safe_next(request, reverse("cases:feedback-review")))
+    return redirect(safe_next(request, reverse("cases:feedback-review")))
 
 
 # Change notices (COM-4) ---------------------------------------------------------------
@@ -179,7 +179,7 @@ def survey_send(request: HttpRequest, client_pk: int) -> HttpResponse:
     fallback = reverse("clients:detail", args=[client.pk])
     if not form.is_valid() or (case_id and not case_id.isdigit()):
         messages.error(request, _("Choose CSAT, NPS or CES."))
-        return redirect(_safe_next(request, fallback))
+        return redirect(safe_next(request, fallback))
     try:
         services.send_survey(
             actor=request.user,
@@ -191,7 +191,7 @@ def survey_send(request: HttpRequest, client_pk: int) -> HttpResponse:
         messages.error(request, exc.html(request.user))
     else:
         messages.success(request, _("The survey is on its way to the client."))
-    return redirect(_safe_next(request, fallback))
+    return redirect(safe_next(request, fallback))
 
 
 @require_POST

@@ -325,9 +325,9 @@ def test_the_forms_each_role_gets_on_the_case_page(client, team, case):
 
 
 def test_each_note_shows_on_one_page_of_a_long_timeline(client, team, case, monkeypatch):
-    from cases import views
+    from cases.views import case as case_views
 
-    monkeypatch.setattr(views, "CASE_TIMELINE_PAGE", 2)
+    monkeypatch.setattr(case_views, "CASE_TIMELINE_PAGE", 2)
     now = timezone.now()
     times = [now - timedelta(hours=h) for h in (5, 4, 3, 2)]
     for at in times:
