@@ -29,7 +29,7 @@ ApprovalRole = RefundApproval.Role
 # Approvals -------------------------------------------------------------------
 
 
-def safe_next(request: HttpRequest, value: str) -> str | None:
+def _safe_next(request: HttpRequest, value: str) -> str | None:
     if value and url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -43,7 +43,7 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     form = DecisionForm(request.POST, prefix=prefix)
     if not form.is_valid():
         return render_detail(request, refund, **{f"{prefix}_form": form})
-    next_url = safe_next(request, form.cleaned_data["next"])
+    next_url = _safe_next(request, form.cleaned_data["next"])
     service = services.approve_refund_request if approve else services.reject_refund_request
     try:
         # PermissionDenied (not an approver of this request) answers 403.
