@@ -117,7 +117,10 @@ class Client(TimeStampedModel):
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["assigned_agent", "name"], name="clients_client_agent_idx"),
-            models.Index(fields=["computed_segment"], name="clients_client_segment_idx"),
+            # No index on computed_segment: every portal read filters on the
+            # segment in force (override OR computed), which no index of one
+            # column serves, and without it segmentation rewrites a client's
+            # row in place, touching no index (migration 0009, docs/clients.md).
             models.Index(fields=["last_answered_at"], name="clients_client_answered_idx"),
             # The navigation bar's search (cases.search): name without
             # accents, email and the phone's digits, any part of each.

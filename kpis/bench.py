@@ -170,15 +170,21 @@ def measure_job(
     job: Callable[[], object],
     *,
     prepare: Callable[[], object] | None = None,
+    between: Callable[[], object] | None = None,
     runs: int,
     warmups: int,
 ) -> tuple[Measure, object]:
     """Time ``job`` in a transaction rolled back after each run (so every run
-    does the same work), after ``prepare`` (also rolled back)."""
+    does the same work), after ``prepare`` (also rolled back). ``between`` runs
+    before each run, outside the transaction: e.g. the ``VACUUM`` that
+    autovacuum does between two nightly runs, so that a run doesn't meet the
+    dead row versions of the one rolled back before it."""
     times: list[float] = []
     last = None
     queries = None
     for index in range(warmups + runs):
+        if between is not None:
+            between()
         try:
             with transaction.atomic():
                 if prepare is not None:

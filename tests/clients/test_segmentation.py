@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -298,3 +299,35 @@ def test_the_nightly_run_costs_the_same_statements_at_10_and_1000_clients(
 # The statement count of a nightly run (the segmentation statement, the SEG-7
 # hooks of the cases and refunds apps) at any size.
 STATEMENTS = 3
+
+
+def test_the_clients_table_keeps_room_for_segmentation_to_rewrite_rows_in_place():
+    """Segmentation rewrites the computed columns of every client whose result
+    changed: half of each page stays free and none of those columns is indexed
+    (migration clients/0009), so that PostgreSQL keeps the new row version on
+    its page and adds nothing to the table's indexes (docs/clients.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE oid = %s::regclass",
+            [Client._meta.db_table],
+        )
+        (options,) = cursor.fetchone()
+        indexed = {
+            column
+            for constraint in connection.introspection.get_constraints(
+                cursor, Client._meta.db_table
+            ).values()
+            if constraint["index"]
+            for column in constraint["columns"] or ()
+        }
+    assert "fillfactor=50" in options
+    written = {
+        "computed_segment",
+        "value_tier",
+        "engagement_tier",
+        "net_paid",
+        "segment_reason",
+        "segment_computed_at",
+    }
+    assert indexed, "the introspection found the table's indexes"
+    assert not indexed & written
