@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -32,7 +33,16 @@ def my_work(request: HttpRequest) -> HttpResponse:
     untyped = selectors.list_untyped_interactions(user)
     untyped_rows = list(untyped[: HOME_ROWS + 1])
     start, end = selectors.month_bounds(portal_today())
-    reasons = selectors.list_reason_choices()
+    # The typing <select>'s options, rendered once for every untyped row.
+    reason_options = (
+        render_to_string(
+            "cases/partials/_reason_options.html",
+            {"reason_groups": selectors.list_reason_choices()},
+            request,
+        )
+        if untyped_rows
+        else ""
+    )
     return render(
         request,
         "cases/my_work.html",
@@ -41,7 +51,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "untyped": untyped_rows[:HOME_ROWS],
             "untyped_more": len(untyped_rows) > HOME_ROWS,
-            "reason_groups": reasons,
+            "reason_options": reason_options,
             "no_follow_up": list(
                 selectors.list_no_follow_up_cases(assignee_ids=[user.pk], now=now)[:HOME_ROWS]
             ),
