@@ -191,9 +191,10 @@ class SlaDigest(models.Model):
     """SLA-4: one sweep's warnings and breaches for one person, as one notification.
 
     The bell row (``notification``: title with the count, the first cases
-    listed in its body) and the full case list of that sweep. The per-case
-    facts (which window, warning or breach, at which deadline) are the
-    ``SlaEvent`` rows of those cases recorded by that sweep
+    listed in its body), the number of cases, and the full case list of that
+    sweep in ``parts`` (one per batch of the sweep that had cases for this
+    person). The per-case facts (which window, warning or breach, at which
+    deadline) are the ``SlaEvent`` rows of those cases recorded by that sweep
     (``recorded_at = swept_at``). Written set-based by the sweep
     (``cases.services.sla_writes.write_digests``); emailed once the sweep
     has finished (``emailed_at``).
@@ -207,7 +208,7 @@ class SlaDigest(models.Model):
         verbose_name=_("notification"),
     )
     swept_at = models.DateTimeField(_("swept at"))
-    case_ids = ArrayField(models.BigIntegerField(), verbose_name=_("cases"), default=list)
+    case_count = models.PositiveIntegerField(_("number of cases"), default=0)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
@@ -222,7 +223,33 @@ class SlaDigest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.notification_id} ({len(self.case_ids)})"
+        return f"{self.notification_id} ({self.case_count})"
+
+    @property
+    def case_ids(self) -> list[int]:
+        """Every case of the digest, batch after batch (one query)."""
+        return [case_id for part in self.parts.order_by("pk") for case_id in part.case_ids]
+
+
+class SlaDigestPart(models.Model):
+    """The cases one batch of a sweep added to a digest.
+
+    Written once by that batch and never rewritten: a storm's digest grows by
+    rows, not by rewriting an ever longer list in every batch (the sweep of
+    100,000 due cases spent ~4 s doing that; ``docs/benchmarks.md``).
+    """
+
+    digest = models.ForeignKey(
+        SlaDigest, on_delete=models.CASCADE, related_name="parts", verbose_name=_("SLA digest")
+    )
+    case_ids = ArrayField(models.BigIntegerField(), verbose_name=_("cases"))
+
+    class Meta:
+        verbose_name = _("SLA digest part")
+        verbose_name_plural = _("SLA digest parts")
+
+    def __str__(self) -> str:
+        return f"{self.digest_id} ({len(self.case_ids)})"
 
 
 def response_clock_unsettled() -> Q:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from cases.models import Case, Escalation, ResponseClock, SlaDigest, SlaEvent
+from cases.models import Case, Escalation, ResponseClock, SlaDigest, SlaDigestPart, SlaEvent
 from cases.services.sla_next import OPEN, next_check_sql
 from clients.models import Client
 from pae_ops.models import Notification, OutboxEmail, Profile
@@ -276,12 +276,14 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
     updated — kind ``sla-breach`` when any of its cases breached, else
     ``sla-warning``; the title with the number of cases, in the person's
     language; the body with the first cases, one line each ("#12 · client:
-    what happened") — and its ``SlaDigest`` gets the cases appended.
+    what happened") — and its ``SlaDigest`` counts the cases and gets them as
+    one new ``SlaDigestPart`` (written once, never rewritten).
     Rules: SLA-4, SEG-7.
     """
     case, profile = Case._meta.db_table, Profile._meta.db_table
     watchers = Case.watchers.through._meta.db_table
     notification, digest = Notification._meta.db_table, SlaDigest._meta.db_table
+    part = SlaDigestPart._meta.db_table
     language, language_params = _language_sql("p.language")
     labels, label_params = _labels_sql("r.language")
     key = digest_key(swept_at)
@@ -322,7 +324,7 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
             FROM lines GROUP BY user_id
         ), u AS (
             SELECT grouped.*, grouped.cases + COALESCE((
-                SELECT cardinality(d.case_ids) FROM {digest} d
+                SELECT d.case_count FROM {digest} d
                 JOIN {notification} n2 ON n2.id = d.notification_id
                 WHERE n2.recipient_id = grouped.user_id AND n2.dedupe_key = %s), 0) AS total
             FROM grouped
@@ -346,10 +348,17 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
                      || string_to_array(excluded.body, E'\\n'))[1:{DIGEST_LINES}], E'\\n')
             RETURNING id, recipient_id
         )
-        INSERT INTO {digest} (notification_id, swept_at, case_ids, emailed_at)
-        SELECT note.id, %s, u.case_ids, NULL FROM note JOIN u ON u.user_id = note.recipient_id
-        ON CONFLICT (notification_id) DO UPDATE SET
-            case_ids = {digest}.case_ids || excluded.case_ids
+        , counted AS (
+            INSERT INTO {digest} (notification_id, swept_at, case_count, emailed_at)
+            SELECT note.id, %s, u.cases, NULL FROM note JOIN u ON u.user_id = note.recipient_id
+            ON CONFLICT (notification_id) DO UPDATE SET
+                case_count = {digest}.case_count + excluded.case_count
+            RETURNING notification_id
+        )
+        INSERT INTO {part} (digest_id, case_ids)
+        SELECT counted.notification_id, u.case_ids
+        FROM counted JOIN note ON note.id = counted.notification_id
+        JOIN u ON u.user_id = note.recipient_id
     """  # noqa: S608 (table names from the models)
     params = [
         [e[1] for e in events],
@@ -386,7 +395,7 @@ def queue_digest_emails(*, swept_at: datetime, own: bool = True) -> int:
     titled = f"""
         UPDATE {notification} n SET title = {title}
         FROM (
-            SELECT d.notification_id, cardinality(d.case_ids) AS count, {language} AS language
+            SELECT d.notification_id, d.case_count AS count, {language} AS language
             FROM {digest} d JOIN {notification} n2 ON n2.id = d.notification_id
             LEFT JOIN {Profile._meta.db_table} p ON p.user_id = n2.recipient_id
             WHERE d.swept_at = %s OR (d.emailed_at IS NULL AND d.swept_at < %s)

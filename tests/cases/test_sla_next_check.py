@@ -264,6 +264,10 @@ def test_one_digest_per_person_per_sweep_lists_every_case_once(team):
         note = Notification.objects.get(recipient=person)
         assert note.kind == "sla-breach"
         assert sorted(note.sla_digest.case_ids) == cases
+        assert note.sla_digest.case_count == 30
+        # one part per batch (7, 7, 7, 7, 2), each written once: the list
+        # grows by rows, never by rewriting the earlier batches' cases
+        assert [len(p.case_ids) for p in note.sla_digest.parts.order_by("pk")] == [7, 7, 7, 7, 2]
         assert note.title == "Alertas de SLA en tus casos: 30"
         assert len(note.body.splitlines()) == DIGEST_LINES
         assert note.url == ""  # many cases: the body lists them

@@ -538,6 +538,7 @@ _SWEPT_TABLES = (
     "cases_escalation",
     "cases_historicalcase",
     "pae_ops_outboxemail",
+    "cases_sladigestpart",
     "cases_sladigest",
     "pae_ops_notification",
 )
