@@ -293,14 +293,19 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
     sql = f"""
         WITH ev AS (
             SELECT DISTINCT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS e (case_id, w, k)
+        ), cs AS MATERIALIZED (
+            -- the batch's cases, read once: assignee, their leader, the client's name
+            SELECT c.id, c.assignee_id, p.leader_id, cl.name AS client_name
+            FROM {case} c JOIN {Client._meta.db_table} cl ON cl.id = c.client_id
+            LEFT JOIN {profile} p ON p.user_id = c.assignee_id
+            WHERE c.id = ANY(%s::bigint[])
         ), r AS (
-            SELECT ev.case_id, ev.w, ev.k, c.assignee_id AS user_id
-            FROM ev JOIN {case} c ON c.id = ev.case_id WHERE c.assignee_id IS NOT NULL
+            SELECT ev.case_id, ev.w, ev.k, cs.assignee_id AS user_id
+            FROM ev JOIN cs ON cs.id = ev.case_id WHERE cs.assignee_id IS NOT NULL
             UNION
-            SELECT ev.case_id, ev.w, ev.k, p.leader_id
-            FROM ev JOIN {case} c ON c.id = ev.case_id
-            JOIN {profile} p ON p.user_id = c.assignee_id
-            WHERE ev.k = 'breach' AND p.leader_id IS NOT NULL
+            SELECT ev.case_id, ev.w, ev.k, cs.leader_id
+            FROM ev JOIN cs ON cs.id = ev.case_id
+            WHERE ev.k = 'breach' AND cs.leader_id IS NOT NULL
             UNION
             SELECT ev.case_id, ev.w, ev.k, w.user_id
             FROM ev JOIN {watchers} w ON w.case_id = ev.case_id WHERE ev.k = 'breach'
@@ -313,9 +318,8 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
             FROM rl AS r GROUP BY r.user_id, r.case_id, r.language
         ), lines AS (
             SELECT pc.user_id, pc.case_id, pc.language, pc.breach,
-                   concat('#', pc.case_id, ' · ', cl.name, ': ', pc.what) AS line
-            FROM pc JOIN {case} c ON c.id = pc.case_id
-            JOIN {Client._meta.db_table} cl ON cl.id = c.client_id
+                   concat('#', pc.case_id, ' · ', cs.client_name, ': ', pc.what) AS line
+            FROM pc JOIN cs ON cs.id = pc.case_id
         ), grouped AS (
             SELECT user_id, min(language) AS language, bool_or(breach) AS breach,
                    count(*) AS cases, array_agg(case_id ORDER BY case_id) AS case_ids,
@@ -364,6 +368,7 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
         [e[1] for e in events],
         [e[2] for e in events],
         [e[3] for e in events],
+        sorted({e[1] for e in events}),
         *language_params,
         *label_params,
         key,
