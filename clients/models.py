@@ -117,6 +117,9 @@ class Client(TimeStampedModel):
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["assigned_agent", "name"], name="clients_client_agent_idx"),
+            # The client list's order (Meta.ordering): a page of 25 is an
+            # index range, not a sort of every client.
+            models.Index(fields=["name", "id"], name="clients_client_name_idx"),
             # No index on computed_segment: every portal read filters on the
             # segment in force (override OR computed), which no index of one
             # column serves, and without it segmentation rewrites a client's

@@ -124,6 +124,27 @@ def explain(name: str, statements: list[str], directory: Path) -> list[str]:
     return flags
 
 
+def signed_in(user) -> Client:
+    """A test client signed in as ``user`` the way a person works: with the
+    second factor verified (leaders and directors must have one outside the
+    test settings, and the pages would answer with the verification page)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pae_ops.accounts.services import ENROLLED_SESSION_KEY
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[ENROLLED_SESSION_KEY] = True
+    session.save()
+    return client
+
+
 def page(client: Client, url: str) -> Callable[[], object]:
     def run():
         response = client.get(url)

@@ -161,7 +161,11 @@ def list_board_cases(
         status = filters.form.cleaned_data.get("status") or ""
     if not status:
         queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
-    return queryset.select_related("client", "assignee").order_by("sla_rank", "next_due_at", "pk")
+    # prefetch, not select_related: a join would make PostgreSQL join every
+    # open team case with the clients table (a scan of it) before sorting
+    # and keeping a page; prefetching reads the page's clients and people by
+    # id, one query each (docs/benchmarks.md, 2026-12-04).
+    return queryset.prefetch_related("client", "assignee").order_by("sla_rank", "next_due_at", "pk")
 
 
 @dataclass(frozen=True)

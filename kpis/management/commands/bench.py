@@ -156,9 +156,7 @@ class Command(BaseCommand):
         results: list[bench.Measure] = []
 
         def client_for(username: str) -> Client:
-            client = Client()
-            client.force_login(users[username])
-            return client
+            return bench.signed_in(users[username])
 
         def page(label, budget, username, url_):
             self.stdout.write(f"… {label}")
@@ -409,8 +407,7 @@ class Command(BaseCommand):
             raise CommandError("--only-search needs the seeded data set: run make bench once.")
         _vacuum("clients_client", "cases_case")
         calibration = bench.calibration()
-        client = Client()
-        client.force_login(_scale_users().get(username="scale-agent-01"))
+        client = bench.signed_in(_scale_users().get(username="scale-agent-01"))
         for what, text in SEARCHES:
             measure = bench.measure_page(
                 f"Search: {what} ({text})",
@@ -477,8 +474,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE kpis_kpirollup")
         calibration = bench.calibration()
-        client = Client()
-        client.force_login(_scale_users().get(username="scale-director"))
+        client = bench.signed_in(_scale_users().get(username="scale-director"))
         measure = bench.measure_page(
             "KPI dashboard (100k interactions)",
             BUDGETS["dashboard"],
