@@ -128,6 +128,17 @@ def signed_in(user) -> Client:
     """A test client signed in as ``user`` the way a person works: with the
     second factor verified (leaders and directors must have one outside the
     test settings, and the pages would answer with the verification page)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session.update(second_factor_session(user))
+    session.save()
+    return client
+
+
+def second_factor_session(user) -> dict[str, object]:
+    """The session keys of a sign-in whose second factor was verified, with
+    a confirmed TOTP device of ``user`` (made for the bench when missing)."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -136,13 +147,7 @@ def signed_in(user) -> Client:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[ENROLLED_SESSION_KEY] = True
-    session.save()
-    return client
+    return {DEVICE_ID_SESSION_KEY: device.persistent_id, ENROLLED_SESSION_KEY: True}
 
 
 def page(client: Client, url: str) -> Callable[[], object]:
