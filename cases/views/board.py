@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -56,6 +57,18 @@ def _board_scope(request: HttpRequest) -> BoardScope:
     return BoardScope(people, False, leaders, leader)
 
 
+def _attach_assign_options(cases, users) -> None:
+    """Each row's "assign to" options, its assignee selected: built once per
+    person here rather than a template loop of the whole team in every row."""
+    people = [(user.pk, user.get_full_name() or user.username) for user in users]
+    for case in cases:
+        case.assign_options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((pk, " selected" if pk == case.assignee_id else "", name) for pk, name in people),
+        )
+
+
 @require_GET
 @role_required(Role.LEADER, Role.DIRECTOR)
 def board(request: HttpRequest) -> HttpResponse:
@@ -70,6 +83,8 @@ def board(request: HttpRequest) -> HttpResponse:
     queryset = selectors.list_board_cases(assignee_ids=assignee_ids, now=now, filters=filterset)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     attach_hours_left(page, now=now, spec=selectors.calendar_spec_or_none())
+    if scope.can_assign:
+        _attach_assign_options(page, users)
     start, end = selectors.month_bounds(portal_today())
     compliance = selectors.typing_compliance(start=start, end=end, agent_ids=ids)
     query = request.GET.copy()

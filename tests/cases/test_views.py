@@ -411,6 +411,12 @@ def test_board_lists_the_team_breached_first_and_reassigns(client):
     rows = list(response.context["page_obj"])
     assert rows == [breached, fresh]
     assert outsider not in rows
+    # each row's "assign to" offers the team, its assignee chosen
+    page = response.content.decode()
+    assign = page[page.index(f'id="assign-{breached.pk}"') :]
+    assign = assign[: assign.index("</select>")]
+    assert f'<option value="{agent.pk}" selected>' in assign
+    assert f'<option value="{other.pk}">' in assign
     response = client.post(
         reverse("cases:case-assign", args=[breached.pk]),
         {"assignee": str(other.pk), "next": reverse("cases:board")},
