@@ -96,6 +96,12 @@ class CalendarSpec:
     _holidays_by_year: dict[int, holidays.HolidayBase] = field(
         default_factory=dict, init=False, repr=False
     )
+    # Each local day's plan, computed once per spec: a page's hours-left of
+    # many cases walks the same days (``_plan_day``). The spec is immutable,
+    # so a day's plan never changes.
+    _day_plans: dict[date, _DayPlan] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         normalised: dict[int, tuple[tuple[time, time], ...]] = {}
@@ -394,7 +400,15 @@ def _days(
 
 
 def _plan_day(day: date, spec: CalendarSpec) -> _DayPlan:
-    """The open segments of one local day and the closures that shaped it."""
+    """The open segments of one local day and the closures that shaped it
+    (computed once per spec and day)."""
+    plan = spec._day_plans.get(day)
+    if plan is None:
+        plan = spec._day_plans[day] = _make_day_plan(day, spec)
+    return plan
+
+
+def _make_day_plan(day: date, spec: CalendarSpec) -> _DayPlan:
     wall = spec.intervals.get(day.weekday(), ())
     if not wall:
         skip = SkippedClosure(date=day, kind=ClosureKind.NO_WORKING_HOURS)
