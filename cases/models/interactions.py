@@ -132,3 +132,16 @@ class Interaction(TimeStampedModel):
     @property
     def is_typed(self) -> bool:
         return self.reason_id is not None
+
+    # Django's get_FOO_display rebuilds the field's choices on every call
+    # (~36 µs); a timeline page shows both labels of 100 rows. Same result
+    # from a dict built once (the labels stay lazy: the active language).
+    def get_channel_display(self) -> str:
+        return str(_CHANNEL_LABELS.get(self.channel, self.channel))
+
+    def get_direction_display(self) -> str:
+        return str(_DIRECTION_LABELS.get(self.direction, self.direction))
+
+
+_CHANNEL_LABELS = dict(Interaction.Channel.choices)
+_DIRECTION_LABELS = dict(Interaction.Direction.choices)

@@ -9,7 +9,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from cases.models import Case, SlaEvent, SlaSettings, TypingCategory, TypingReason
+from cases.models import (
+    Case,
+    Interaction,
+    SlaEvent,
+    SlaSettings,
+    TypingCategory,
+    TypingReason,
+)
 from cases.selectors import get_sla_settings
 from tests.cases.factories import CaseFactory, InteractionFactory, TypingReasonFactory, mx
 from tests.factories import UserFactory
@@ -133,3 +140,16 @@ def test_the_admin_edits_the_sla_settings(client):
     )
     assert response.status_code == 302
     assert get_sla_settings().first_response_hours == Decimal("4")
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_an_interactions_channel_and_direction_labels_are_the_fields_choices(language):
+    """The timeline's fast labels say what Django's own choices say, in the active language."""
+    for field_name in ("channel", "direction"):
+        field = Interaction._meta.get_field(field_name)
+        for value, label in field.choices:
+            interaction = Interaction(**{field_name: value})
+            with translation.override(language):
+                shown = getattr(interaction, f"get_{field_name}_display")()
+                assert shown == str(label)
+    assert Interaction(channel="unknown").get_channel_display() == "unknown"
