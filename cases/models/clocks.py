@@ -109,8 +109,14 @@ class Escalation(models.Model):
         SLA_BREACH = "sla_breach", _("SLA breach")
         RESCUE_AREA = "rescue_area", _("Rescue without an answer (to an area)")
 
+    # No index of its own: cases_escalation_case_idx (case, created_at) starts with the case and
+    # serves its lookups and cascades; the sweep writes one row less per index.
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("case")
+        Case,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        verbose_name=_("case"),
+        db_index=False,
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Case.EscalationLevel.choices)
     source = models.CharField(
@@ -163,8 +169,14 @@ class SlaEvent(models.Model):
         WARNING = "warning", _("Warning")
         BREACH = "breach", _("Breach")
 
+    # No index of its own: the unique (case, window, kind, cycle) starts with the case and
+    # serves its lookups and cascades; the sweep writes one row less per index.
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="sla_events", verbose_name=_("case")
+        Case,
+        on_delete=models.CASCADE,
+        related_name="sla_events",
+        verbose_name=_("case"),
+        db_index=False,
     )
     window = models.CharField(_("window"), max_length=16, choices=Window.choices)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
