@@ -429,7 +429,6 @@ class Command(BaseCommand):
 
         if not scale.is_seeded():
             raise CommandError("--only-segmentation needs the seeded data set: run make bench.")
-        _vacuum("clients_client", "clients_historicalclient")
         calibration = bench.calibration()
         self.stdout.write(f"Machine: {bench.machine()}; calibration {_ms(calibration)}")
         # The seed's stored segments don't follow its signals: nearly every

@@ -145,8 +145,8 @@ class Command(BaseCommand):
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        # Signed in as a leader or director signs in: second factor verified
-        # (without it their pages answer a redirect to the verification page).
+        # Signed in as a leader or a director is: with the second factor
+        # verified (without it their pages answer a redirect to verification).
         store.update(second_factor_session(user))
         store.create()
         return store.session_key
