@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
@@ -134,15 +135,27 @@ def list_teams() -> list[TeamSummary]:
 def load_calendar_spec(calendar: BusinessCalendar | None = None) -> CalendarSpec:
     """The immutable spec of ``calendar`` (the default one when None) for the arithmetic.
 
-    At most three queries: the calendar, its working intervals, its closures
-    (none for a calendar whose ``intervals`` and ``closures`` are prefetched
-    already). Every closure is loaded, past ones included, so that a deadline
-    can be recomputed for any start. Load once per request or sweep and reuse.
+    The default calendar's spec is kept by the process and checked against
+    the database in one query (a fingerprint of the calendar's row and of
+    every interval and closure of it): a page pays ~0.3 ms instead of three
+    queries, and the spec's day plans and holiday tables stay warm between
+    requests. Any change to those rows, by the admin or by a bulk update,
+    changes the fingerprint and the spec is loaded again.
+
+    Otherwise at most three queries: the calendar, its working intervals,
+    its closures (none for a calendar whose ``intervals`` and ``closures``
+    are prefetched already). Every closure is loaded, past ones included, so
+    that a deadline can be recomputed for any start. Load once per request or
+    sweep and reuse.
 
     Rules: BH-1. Raises BusinessCalendar.DoesNotExist when no calendar is
     marked as the default.
     """
     if calendar is None:
+        fingerprint = _default_calendar_fingerprint()
+        cached = _default_spec
+        if fingerprint is not None and cached is not None and cached[0] == fingerprint:
+            return cached[1]
         try:
             calendar = BusinessCalendar.objects.prefetch_related("intervals", "closures").get(
                 is_default=True
@@ -151,9 +164,15 @@ def load_calendar_spec(calendar: BusinessCalendar | None = None) -> CalendarSpec
             raise BusinessCalendar.DoesNotExist(
                 "No business calendar is marked as the default; mark one in the admin."
             ) from None
-    else:
-        prefetch_related_objects([calendar], "intervals", "closures")
+        spec = _spec_of(calendar)
+        if fingerprint is not None:
+            _remember_default_spec(fingerprint, spec)
+        return spec
+    prefetch_related_objects([calendar], "intervals", "closures")
+    return _spec_of(calendar)
 
+
+def _spec_of(calendar: BusinessCalendar) -> CalendarSpec:
     intervals: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for interval in calendar.intervals.all():
         intervals[interval.weekday].append((interval.start_time, interval.end_time))
@@ -170,6 +189,39 @@ def load_calendar_spec(calendar: BusinessCalendar | None = None) -> CalendarSpec
         holiday_subdivision=calendar.holiday_subdivision or None,
         name=calendar.name,
     )
+
+
+# The default calendar's spec as last loaded by this process, with the
+# fingerprint of the rows it was made from (replaced whole, never mutated).
+_default_spec: tuple[str, CalendarSpec] | None = None
+
+
+def _remember_default_spec(fingerprint: str, spec: CalendarSpec) -> None:
+    global _default_spec  # one process-wide value, swapped whole
+    _default_spec = (fingerprint, spec)
+
+
+def _default_calendar_fingerprint() -> str | None:
+    """An md5 of the default calendar's row and of its intervals' and
+    closures' rows (every column, as PostgreSQL prints a row); None when no
+    single calendar is the default (the caller then reads the rows and
+    reports it)."""
+    calendar = BusinessCalendar._meta.db_table
+    interval = BusinessCalendar.intervals.rel.related_model._meta.db_table
+    closure = BusinessCalendar.closures.rel.related_model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT md5(concat_ws('#', c::text,
+                (SELECT string_agg(i::text, ';' ORDER BY i.id) FROM {interval} i
+                 WHERE i.calendar_id = c.id),
+                (SELECT string_agg(x::text, ';' ORDER BY x.id) FROM {closure} x
+                 WHERE x.calendar_id = c.id)))
+            FROM {calendar} c WHERE c.is_default LIMIT 2
+            """  # noqa: S608 (table names from the models)
+        )
+        rows = cursor.fetchall()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 # Saved views ---------------------------------------------------------------------

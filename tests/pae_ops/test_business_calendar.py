@@ -60,11 +60,19 @@ def test_data_migration_gives_the_admin_role_the_calendar_permissions():
 # load_calendar_spec ----------------------------------------------------------
 
 
-def test_load_calendar_spec_reads_the_default_calendar_in_three_queries(
-    django_assert_max_num_queries,
+@pytest.fixture
+def no_kept_spec(monkeypatch):
+    """The process keeps the default calendar's spec: start without it."""
+    import pae_ops.selectors
+
+    monkeypatch.setattr(pae_ops.selectors, "_default_spec", None)
+
+
+def test_load_calendar_spec_reads_the_default_calendar_in_four_queries(
+    no_kept_spec, django_assert_num_queries
 ):
     """RULES: BH-1. Friday 17:00 + 8 business hours is Monday 16:00."""
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(4):  # the fingerprint, the calendar, intervals, closures
         spec = load_calendar_spec()
 
     assert spec.name == "Default"
@@ -74,6 +82,62 @@ def test_load_calendar_spec_reads_the_default_calendar_in_three_queries(
     assert add_business_hours(datetime(2026, 11, 6, 17, tzinfo=MX), 8, spec) == datetime(
         2026, 11, 9, 16, tzinfo=MX
     )
+
+
+def test_the_default_calendars_spec_is_kept_and_checked_in_one_query(
+    no_kept_spec, django_assert_num_queries
+):
+    """RULES: BH-1. A page pays one query for the calendar, not three."""
+    first = load_calendar_spec()
+    with django_assert_num_queries(1):
+        again = load_calendar_spec()
+    assert again is first
+
+
+def _closure_added(calendar):
+    ClosureFactory(calendar=calendar, date=date(2026, 11, 10), reason="Inventario")
+
+
+def _closure_removed(calendar):
+    calendar.closures.filter(date=date(2026, 12, 24)).delete()
+
+
+def _hours_changed_in_bulk(calendar):
+    # No save(), no signal, updated_at untouched: the row's content changed.
+    calendar.intervals.filter(weekday=0).update(end_time=time(14))
+
+
+def _zone_changed_in_bulk(calendar):
+    BusinessCalendar.objects.filter(pk=calendar.pk).update(time_zone="America/Monterrey")
+
+
+def _default_moved(calendar):
+    other = BusinessCalendarFactory(name="Otro", time_zone="America/Cancun")
+    make_default_business_calendar(actor=UserFactory(admin=True), calendar_id=other.pk)
+
+
+@pytest.mark.parametrize(
+    ("change", "seen"),
+    [
+        (_closure_added, lambda spec: date(2026, 11, 10) in spec.closures),
+        (_closure_removed, lambda spec: date(2026, 12, 24) not in spec.closures),
+        (_hours_changed_in_bulk, lambda spec: spec.intervals[0] == ((time(9), time(14)),)),
+        (_zone_changed_in_bulk, lambda spec: spec.tz == ZoneInfo("America/Monterrey")),
+        (_default_moved, lambda spec: spec.name == "Otro"),
+    ],
+    ids=["closure added", "closure removed", "hours in bulk", "zone in bulk", "default moved"],
+)
+def test_a_change_to_the_default_calendar_is_seen_by_the_next_load(no_kept_spec, change, seen):
+    """RULES: BH-1. The kept spec is never served for rows that changed,
+    whoever changed them and however."""
+    calendar = BusinessCalendar.objects.get(is_default=True)
+    ClosureFactory(calendar=calendar, date=date(2026, 12, 24), reason="Posada")
+    before = load_calendar_spec()
+    assert not seen(before)
+
+    change(calendar)
+
+    assert seen(load_calendar_spec())
 
 
 def test_load_calendar_spec_reads_a_given_calendar_with_its_closures(
