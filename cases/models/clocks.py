@@ -306,12 +306,6 @@ class ResponseClock(models.Model):
         verbose_name_plural = _("response clocks")
         ordering = ["case", "number"]
         indexes = [
-            # The clock a case waits on (answers, the queue, the case page).
-            models.Index(
-                fields=["case", "started_at"],
-                condition=Q(answered_at__isnull=True, stopped_at__isnull=True),
-                name="cases_respclock_pending_idx",
-            ),
             # The sweep's two passes.
             models.Index(
                 fields=["due_at"],
@@ -331,6 +325,14 @@ class ResponseClock(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="cases_responseclock_once"),
+            # One clock per wait (SLA-1): a case waits on one clock at a time.
+            # Its index serves the lookups of the clock a case waits on
+            # (answers, the queue, the board, the case page), which join it.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(answered_at__isnull=True, stopped_at__isnull=True),
+                name="cases_respclock_one_pending",
+            ),
             models.CheckConstraint(
                 condition=Q(due_at__gte=F("started_at")) & Q(warn_at__lte=F("due_at")),
                 name="cases_responseclock_order",

@@ -70,6 +70,31 @@ def test_a_second_contact_while_waiting_starts_no_other_clock(clock, team):
     assert ResponseClock.objects.filter(case=case).count() == 1
 
 
+def test_the_database_refuses_a_second_clock_waiting_on_one_case(clock, team):
+    """RULES: SLA-1. One clock per wait, as a constraint: the lists join the
+    clock a case waits on and count on finding one row at most."""
+    from django.db import IntegrityError, transaction
+
+    case = _answered_case(team, clock)
+    contact = _log(team, case, clock, mx(2026, 11, 9, 15), "inbound")
+    waiting = ResponseClock.objects.get(case=case)
+    second = {
+        "case": case,
+        "number": 2,
+        "contact": contact,
+        "started_at": mx(2026, 11, 9, 16),
+        "hours": waiting.hours,
+        "warn_at": waiting.warn_at,
+        "due_at": waiting.due_at,
+    }
+
+    with pytest.raises(IntegrityError, match="cases_respclock_one_pending"), transaction.atomic():
+        ResponseClock.objects.create(**second)
+    # Answered or stopped, another clock of the case is no second wait.
+    ResponseClock.objects.create(**second, answered_at=mx(2026, 11, 9, 17))
+    ResponseClock.objects.create(**{**second, "number": 3}, stopped_at=mx(2026, 11, 9, 17))
+
+
 def test_the_next_outbound_answers_the_clock_and_a_new_contact_starts_another(clock, team):
     """RULES: SLA-1"""
     case = _answered_case(team, clock)
@@ -310,6 +335,30 @@ def test_two_sweeps_at_once_breach_each_later_contact_once(role_groups):
 
 
 # Where the agent sees it ------------------------------------------------------------
+
+
+def test_a_case_with_answered_clocks_is_one_row_ranked_by_the_one_it_waits_on(client, clock, team):
+    """RULES: SLA-1, SLA-2. Two answered waits and a third one waiting: the
+    queue and the board list the case once, with the waiting clock's deadline."""
+    case = _answered_case(team, clock)
+    _log(team, case, clock, mx(2026, 11, 9, 15), "inbound")
+    _log(team, case, clock, mx(2026, 11, 9, 16), "outbound")
+    _log(team, case, clock, mx(2026, 11, 9, 17), "inbound")
+    _log(team, case, clock, mx(2026, 11, 10, 9), "outbound")
+    _log(team, case, clock, mx(2026, 11, 10, 10), "inbound")
+    assert ResponseClock.objects.filter(case=case).count() == 3
+    waiting = ResponseClock.objects.get(case=case, answered_at=None)
+
+    client.force_login(team["agent"])
+    rows = [r for r in client.get(reverse("my-work")).context["page_obj"] if r.pk == case.pk]
+    assert [(r.next_due_window, r.next_due_at) for r in rows] == [("response", waiting.due_at)]
+
+    clock.set(waiting.due_at)
+    client.force_login(team["leader"])
+    response = client.get(reverse("cases:board"))
+    rows = [r for r in response.context["page_obj"] if r.pk == case.pk]
+    assert [(r.next_due_window, r.sla_rank) for r in rows] == [("response", 0)]
+    assert response.context["page_obj"].paginator.count == len(response.context["page_obj"])
 
 
 def test_the_case_page_shows_the_later_contacts_clock(client, clock, team):
