@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from pae_ops.links import id_url
 from pae_ops.roles import STAFF_ROLES, user_roles
 
 
@@ -141,7 +141,7 @@ def policy_for(key: str | None) -> Policy | None:
 
 
 def policy_url(policy: Policy) -> str:
-    return f"{reverse('policies:index')}#{policy.slug}"
+    return f"{id_url('policies:index')}#{policy.slug}"
 
 
 def may_read_policies(user) -> bool:

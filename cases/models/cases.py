@@ -13,10 +13,10 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Least
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pae_ops.links import id_url
 from pae_ops.models import TimeStampedModel
 from pae_ops.search_sql import Unaccent
 
@@ -370,7 +370,7 @@ class Case(TimeStampedModel):
         return f"#{self.pk} {self.subject}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:detail", args=[self.pk])
+        return id_url("cases:detail", self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -18,6 +18,16 @@ def whole_minutes(value: timedelta | float | None) -> int:
     return max(1, round(seconds / 60))
 
 
+@register.simple_tag
+def id_url(viewname: str, *ids: int) -> str:
+    """``{% id_url "cases:detail" case.pk %}``: ``{% url %}`` for a row's link
+    whose arguments are ids, without matching the URL patterns each time
+    (``pae_ops.links``)."""
+    from pae_ops.links import id_url as link
+
+    return link(viewname, *ids)
+
+
 @register.simple_tag(takes_context=True)
 def policy_link(context, key: str, text: str | None = None):
     """``{% policy_link "partial-refund" %}``: the policy's translated name linking
