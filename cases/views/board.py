@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +22,7 @@ from cases.forms import (
 )
 from cases.views.common import PAGE_SIZE, attach_hours_left
 from pae_ops.errors import DomainError
+from pae_ops.fast_html import html_join
 from pae_ops.roles import Role, has_role, role_required
 from pae_ops.selectors import chosen_leader, list_leaders
 from pae_ops.timezones import portal_today
@@ -62,8 +62,7 @@ def _attach_assign_options(cases, users) -> None:
     person here rather than a template loop of the whole team in every row."""
     people = [(user.pk, user.get_full_name() or user.username) for user in users]
     for case in cases:
-        case.assign_options = format_html_join(
-            "",
+        case.assign_options = html_join(
             '<option value="{}"{}>{}</option>',
             ((pk, " selected" if pk == case.assignee_id else "", name) for pk, name in people),
         )
