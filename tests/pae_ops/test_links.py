@@ -36,3 +36,9 @@ def test_id_url_refuses_what_reverse_refuses():
         id_url("cases:detail", -1)
     with pytest.raises(NoReverseMatch):
         id_url("cases:detail")
+
+
+def test_id_url_follows_a_changed_url_configuration(settings):
+    assert id_url("cases:detail", 5) == "/cases/5/"
+    settings.ROOT_URLCONF = "tests.pae_ops.urls_elsewhere"
+    assert id_url("cases:detail", 5) == "/elsewhere/5/"
