@@ -23,6 +23,8 @@ class BoardFilter(django_filters.FilterSet):
         ("on_time", _("On time")),
         ("no_follow_up", _("No follow-up")),
     ]
+    # The states that read the queryset's ``sla_rank``.
+    RANKED_STATES = ("breached", "at_risk", "on_time")
 
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search", max_length=200, strip=True
@@ -65,5 +67,5 @@ class BoardFilter(django_filters.FilterSet):
     def filter_state(self, queryset: QuerySet[Case], name: str, value: str):
         if value == "no_follow_up":
             return queryset.filter(follow_up_due_at__lte=self.now)
-        rank = {"breached": 0, "at_risk": 1, "on_time": 2}.get(value)
+        rank = {state: rank for rank, state in enumerate(self.RANKED_STATES)}.get(value)
         return queryset if rank is None else queryset.filter(sla_rank=rank)

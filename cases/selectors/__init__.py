@@ -42,6 +42,7 @@ from cases.selectors.followup import (
 )
 from cases.selectors.lists import (
     CaseCounts,
+    count_board_cases,
     count_open_cases_by_assignee,
     count_untyped_interactions_by_agent,
     get_director,
@@ -74,6 +75,7 @@ __all__ = [
     "access_interaction",
     "calendar_spec_or_none",
     "can_change_case",
+    "count_board_cases",
     "count_open_cases_by_assignee",
     "count_untyped_interactions_by_agent",
     "feedback_answers_by_leader",

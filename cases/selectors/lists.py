@@ -158,22 +158,49 @@ def list_board_cases(
     ``filters`` is a bound :class:`cases.filters.BoardFilter`; values that do
     not validate are ignored, like django-filter's own ``qs``.
     """
-    queryset = Case.objects.all()
-    if assignee_ids is not None:
-        queryset = queryset.filter(assignee_id__in=list(assignee_ids))
-    queryset = _with_sla_rank(queryset, now)
-    status = ""
-    if filters is not None and filters.is_bound:
-        filters.is_valid()  # fills cleaned_data with the values that validate
-        queryset = filters.filter_queryset(queryset)
-        status = filters.form.cleaned_data.get("status") or ""
-    if not status:
-        queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
     # prefetch, not select_related: a join would make PostgreSQL join every
     # open team case with the clients table (a scan of it) before sorting
     # and keeping a page; prefetching reads the page's clients and people by
     # id, one query each (docs/benchmarks.md, 2026-12-04).
-    return queryset.prefetch_related("client", "assignee").order_by("sla_rank", "next_due_at", "pk")
+    return (
+        _board_cases(assignee_ids=assignee_ids, now=now, filters=filters, ranked=True)
+        .prefetch_related("client", "assignee")
+        .order_by("sla_rank", "next_due_at", "pk")
+    )
+
+
+def count_board_cases(
+    *, assignee_ids: Iterable[int] | None, now: datetime, filters: BoardFilter | None = None
+) -> int:
+    """How many rows :func:`list_board_cases` has, counted without the SLA
+    rank (and its join of the waiting response clock) unless an SLA state is
+    filtered on."""
+    return _board_cases(assignee_ids=assignee_ids, now=now, filters=filters, ranked=False).count()
+
+
+def _board_cases(
+    *,
+    assignee_ids: Iterable[int] | None,
+    now: datetime,
+    filters: BoardFilter | None,
+    ranked: bool,
+) -> QuerySet[Case]:
+    queryset = Case.objects.all()
+    if assignee_ids is not None:
+        queryset = queryset.filter(assignee_id__in=list(assignee_ids))
+    status = ""
+    if filters is not None and filters.is_bound:
+        filters.is_valid()  # fills cleaned_data with the values that validate
+        ranked = ranked or filters.form.cleaned_data.get("state") in filters.RANKED_STATES
+        if ranked:
+            queryset = _with_sla_rank(queryset, now)
+        queryset = filters.filter_queryset(queryset)
+        status = filters.form.cleaned_data.get("status") or ""
+    elif ranked:
+        queryset = _with_sla_rank(queryset, now)
+    if not status:
+        queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
+    return queryset
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from cases.filters import BoardFilter
 from cases.forms import (
     BulkReassignForm,
 )
-from cases.views.common import PAGE_SIZE, attach_hours_left
+from cases.views.common import PAGE_SIZE, CountedPaginator, attach_hours_left
 from pae_ops.errors import DomainError
 from pae_ops.fast_html import html_join
 from pae_ops.roles import Role, has_role, role_required
@@ -80,7 +79,13 @@ def board(request: HttpRequest) -> HttpResponse:
     assignee_ids = None if scope.every_case else ids
     filterset = BoardFilter(request.GET or None, users=scope.people, now=now)
     queryset = selectors.list_board_cases(assignee_ids=assignee_ids, now=now, filters=filterset)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountedPaginator(
+        queryset,
+        PAGE_SIZE,
+        count=lambda: selectors.count_board_cases(
+            assignee_ids=assignee_ids, now=now, filters=filterset
+        ),
+    ).get_page(request.GET.get("page"))
     attach_hours_left(page, now=now, spec=selectors.calendar_spec_or_none())
     if scope.can_assign:
         _attach_assign_options(page, users)

@@ -14,6 +14,7 @@ from cases.filters import BoardFilter
 from cases.models import Case, Interaction
 from cases.selectors import (
     TypingCompliance,
+    count_board_cases,
     list_board_cases,
     month_bounds,
     typing_compliance,
@@ -132,3 +133,37 @@ def test_board_shows_breached_then_at_risk_then_on_time():
     assert list(list_board_cases(assignee_ids=[agent.pk], now=now, filters=filters)) == [at_risk]
     filters = BoardFilter({"status": "resolved"}, now=now)
     assert list(list_board_cases(assignee_ids=[agent.pk], now=now, filters=filters)) == [resolved]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"state": "breached"},
+        {"state": "at_risk"},
+        {"state": "on_time"},
+        {"state": "no_follow_up"},
+        {"status": "resolved"},
+        {"q": "zzz"},
+        {"state": "bogus"},
+    ],
+)
+def test_the_boards_count_is_its_rows_and_joins_the_clock_only_for_a_state(query):
+    """RULES: SLA-2. The board's pages count what it lists; the count reads
+    the SLA rank (and its join of the waiting response clock) only when an
+    SLA state is chosen."""
+    agent = UserFactory(agent=True)
+    client = ClientFactory(assigned_agent=agent)
+    now = mx(2026, 11, 20, 12)
+    for opened in (mx(2026, 11, 19, 10), mx(2026, 11, 11, 10), mx(2026, 11, 2, 10)):
+        CaseFactory(client=client, opened_at=opened, first_responded_at=now)
+    CaseFactory(client=client, status=Case.Status.RESOLVED, resolved_at=now)
+    filters = BoardFilter(query, now=now) if query else None
+
+    with CaptureQueriesContext(connection) as queries:
+        count = count_board_cases(assignee_ids=[agent.pk], now=now, filters=filters)
+    rows = list(list_board_cases(assignee_ids=[agent.pk], now=now, filters=filters))
+
+    assert count == len(rows)
+    ranked = query.get("state") in BoardFilter.RANKED_STATES
+    assert ("cases_responseclock" in queries.captured_queries[-1]["sql"]) == ranked
