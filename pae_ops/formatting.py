@@ -23,7 +23,7 @@ def number(value: Decimal | int | float, places: int | None = None) -> str:
 
     Exactly what Django's ``formats.number_format(value, places,
     use_l10n=True, force_grouping=True)`` writes (tested over random values
-    in both languages): decimals cut, not rounded, and a value too small for
+    in Spanish, English and German): decimals cut, not rounded, and a value too small for
     the places shown written as zero. Faster: the language's separators are
     read once per language, and integers and decimals of ordinary size in
     groups of three are written by Python's own formatting (a KPI dashboard
@@ -34,7 +34,7 @@ def number(value: Decimal | int | float, places: int | None = None) -> str:
         written = _grouped_by_three(value, places)
         if written is not None:
             if decimal_sep != "." or thousand_sep != ",":
-                written = written.translate({44: thousand_sep, 46: decimal_sep})
+                written = written.translate({ord(","): thousand_sep, ord("."): decimal_sep})
             return written
     return numberformat.format(
         value, decimal_sep, places, grouping, thousand_sep, force_grouping=True, use_l10n=True

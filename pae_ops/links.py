@@ -22,16 +22,24 @@ _pieces: dict[tuple, tuple[str, ...]] = {}
 
 def id_url(viewname: str, *ids: int) -> str:
     """``reverse(viewname, args=ids)`` for ids that are whole numbers ≥ 0."""
-    key = (viewname, len(ids), get_script_prefix(), get_urlconf())
-    pieces = _pieces.get(key)
-    if pieces is None:
-        pieces = _pieces[key] = _split(viewname, len(ids))
+    pieces = id_url_pieces(viewname, len(ids))
     if pieces is _FALLBACK or any(type(i) is not int or i < 0 for i in ids):
         return reverse(viewname, args=ids)
     written = [pieces[0]]
     for index, value in enumerate(ids, start=1):
         written += [str(value), pieces[index]]
     return "".join(written)
+
+
+def id_url_pieces(viewname: str, count: int) -> tuple[str, ...]:
+    """The text around the ``count`` ids of ``viewname``'s URL (``count`` + 1
+    pieces), e.g. ``("/cases/", "/")``, for SQL that writes the links of many
+    rows; ``()`` for a pattern that doesn't write its ids as plain digits."""
+    key = (viewname, count, get_script_prefix(), get_urlconf())
+    pieces = _pieces.get(key)
+    if pieces is None:
+        pieces = _pieces[key] = _split(viewname, count)
+    return pieces
 
 
 def _split(viewname: str, count: int) -> tuple[str, ...]:

@@ -188,17 +188,16 @@ def _board_cases(
     queryset = Case.objects.all()
     if assignee_ids is not None:
         queryset = queryset.filter(assignee_id__in=list(assignee_ids))
-    status = ""
-    if filters is not None and filters.is_bound:
+    bound = filters is not None and filters.is_bound
+    chosen = {}
+    if bound:
         filters.is_valid()  # fills cleaned_data with the values that validate
-        ranked = ranked or filters.form.cleaned_data.get("state") in filters.RANKED_STATES
-        if ranked:
-            queryset = _with_sla_rank(queryset, now)
-        queryset = filters.filter_queryset(queryset)
-        status = filters.form.cleaned_data.get("status") or ""
-    elif ranked:
+        chosen = filters.form.cleaned_data
+    if ranked or (bound and chosen.get("state") in filters.RANKED_STATES):
         queryset = _with_sla_rank(queryset, now)
-    if not status:
+    if bound:
+        queryset = filters.filter_queryset(queryset)
+    if not chosen.get("status"):
         queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
     return queryset
 

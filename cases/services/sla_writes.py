@@ -13,13 +13,13 @@ from string import Formatter
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from cases.models import Case, Escalation, ResponseClock, SlaDigest, SlaDigestPart, SlaEvent
 from cases.services.sla_next import OPEN, next_check_sql
 from clients.models import Client
+from pae_ops.links import id_url_pieces
 from pae_ops.models import Notification, OutboxEmail, Profile
 from pae_ops.outbox import Priority, nudge_relay
 
@@ -288,8 +288,7 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
     labels, label_params = _labels_sql("r.language")
     key = digest_key(swept_at)
     title, title_params = _title_sql("u.language", "u.total")
-    marker = 987654321
-    url_prefix, url_suffix = reverse("cases:detail", args=[marker]).split(str(marker))
+    url_prefix, url_suffix = id_url_pieces("cases:detail", 1)
     sql = f"""
         WITH ev AS (
             SELECT DISTINCT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS e (case_id, w, k)
