@@ -502,7 +502,7 @@ def first_responses(window: Window) -> QuerySet:
         .filter(window.instants("settled_at"))
         .filter(
             Q(first_responded_at__isnull=False)
-            | Q(status__in=Case.OPEN_STATUSES)
+            | Q(status_is_open=True)
             | ended_after("first_response_due_at")
         )
         .filter(answered_in_time | _not_held_by_a_pause("first_response_due_at")),

@@ -187,7 +187,7 @@ def _partner_rows(month: date) -> list[PartnerRow]:
     ids = [partner.pk for partner in partners]
     partner_of = "client__purchases__product__partner_id"
     cases = dict(
-        Case.objects.filter(status__in=Case.OPEN_STATUSES, **{f"{partner_of}__in": ids})
+        Case.objects.filter(status_is_open=True, **{f"{partner_of}__in": ids})
         .order_by()
         .values_list(partner_of)
         .annotate(n=Count("pk", distinct=True))

@@ -110,7 +110,10 @@ class Table:
     """``COPY`` rows into a model's table: the given columns, defaults for the rest."""
 
     def __init__(self, model: type[models.Model], columns: list[str]):
-        fields = {field.attname: field for field in model._meta.concrete_fields}
+        # PostgreSQL computes generated columns (and refuses them in COPY).
+        fields = {
+            field.attname: field for field in model._meta.concrete_fields if not field.generated
+        }
         rest = [field for name, field in fields.items() if name not in columns]
         self.model = model
         self.rest_values = tuple(_default(field) for field in rest)

@@ -5,13 +5,80 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# The next check's expression as it was at this migration (frozen here: the
+# live one in cases.services.sla_next reads columns and tables added later).
+OPEN = "c.status IN ('new', 'in_progress', 'waiting', 'escalated')"
+
+
+def _ended_after(column: str) -> str:
+    return f"(c.resolved_at > c.{column} OR (c.resolved_at IS NULL AND c.closed_at > c.{column}))"
+
+
+def _not_paused_by(instant: str, paused: str = "c.sla_paused_at") -> str:
+    return f"({paused} IS NULL OR {instant} <= {paused})"
+
+
+def _no_event(window: str, kind: str, cycle: str, case: str = "c.id") -> str:
+    return (
+        "NOT EXISTS (SELECT 1 FROM cases_slaevent e"  # noqa: S608 (model names)
+        f" WHERE e.case_id = {case} AND e.\"window\" = '{window}' AND e.kind = '{kind}'"
+        f" AND e.cycle = {cycle})"
+    )
+
+
+def next_check_sql() -> str:
+    """The expression for a case row ``c``; parameters ``%(after)s`` and
+    ``%(now)s`` (timestamps)."""
+    after, now = "%(after)s::timestamptz", "%(now)s::timestamptz"
+    fr_warning = (
+        f"CASE WHEN {OPEN} AND c.first_responded_at IS NULL"
+        f" AND c.first_response_warn_at > {after} AND c.first_response_due_at > {now}"
+        f" AND {_not_paused_by('c.first_response_warn_at')}"
+        f" AND {_no_event('first_response', 'warning', '1')}"
+        " THEN c.first_response_warn_at END"
+    )
+    fr_breach = (
+        f"CASE WHEN c.first_response_due_at > {after}"
+        " AND (c.first_responded_at IS NULL OR c.first_responded_at > c.first_response_due_at)"
+        f" AND ({OPEN} OR {_ended_after('first_response_due_at')})"
+        f" AND {_not_paused_by('c.first_response_due_at')}"
+        f" AND {_no_event('first_response', 'breach', '1')}"
+        " THEN c.first_response_due_at END"
+    )
+    res_warning = (
+        f"CASE WHEN {OPEN} AND c.resolution_warn_at > {after}"
+        f" AND c.resolution_due_at > {now}"
+        f" AND {_not_paused_by('c.resolution_warn_at')}"
+        f" AND {_no_event('resolution', 'warning', 'c.sla_cycle')}"
+        " THEN c.resolution_warn_at END"
+    )
+    res_breach = (
+        f"CASE WHEN c.resolution_due_at > {after}"
+        f" AND ({OPEN} OR {_ended_after('resolution_due_at')})"
+        f" AND {_not_paused_by('c.resolution_due_at')}"
+        f" AND {_no_event('resolution', 'breach', 'c.sla_cycle')}"
+        " THEN c.resolution_due_at END"
+    )
+    clocks = (
+        "(SELECT min(LEAST("  # noqa: S608 (table names from the models)
+        f"CASE WHEN {OPEN} AND rc.answered_at IS NULL AND rc.stopped_at IS NULL"
+        f" AND rc.warn_at > {after} AND rc.due_at > {now}"
+        f" AND {_not_paused_by('rc.warn_at')}"
+        f" AND {_no_event('response', 'warning', 'rc.number')} THEN rc.warn_at END,"
+        f" CASE WHEN rc.due_at > {after}"
+        " AND (rc.answered_at IS NULL OR rc.answered_at > rc.due_at)"
+        " AND (rc.stopped_at IS NULL OR rc.stopped_at > rc.due_at)"
+        f" AND {_not_paused_by('rc.due_at')}"
+        f" AND {_no_event('response', 'breach', 'rc.number')} THEN rc.due_at END))"
+        " FROM cases_responseclock rc WHERE rc.case_id = c.id)"
+    )
+    return f"LEAST({fr_warning}, {fr_breach}, {res_warning}, {res_breach}, {clocks})"
+
 
 def fill_next_sla_check(apps, schema_editor):
     """SLA-4: the next check of every case that can still warn or breach
-    (open, or ended after a deadline), as the services store it."""
+    (open, or ended after a deadline), as the services stored it then."""
     from django.utils import timezone
-
-    from cases.services.sla_next import NO_LIMIT, OPEN, refresh_sql
 
     ended_late = (
         "c.resolved_at > c.first_response_due_at OR c.closed_at > c.first_response_due_at"
@@ -19,7 +86,11 @@ def fill_next_sla_check(apps, schema_editor):
     )
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
-            refresh_sql(f"{OPEN} OR {ended_late}"), {"after": NO_LIMIT, "now": timezone.now()}
+            "UPDATE cases_case AS target SET next_sla_check_at = v.at"  # noqa: S608 (no input)
+            f" FROM (SELECT c.id, {next_check_sql()} AS at FROM cases_case c"
+            f" WHERE {OPEN} OR {ended_late}) v"
+            " WHERE target.id = v.id AND target.next_sla_check_at IS DISTINCT FROM v.at",
+            {"after": "-infinity", "now": timezone.now()},
         )
 
 

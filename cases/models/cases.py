@@ -192,12 +192,18 @@ class Case(TimeStampedModel):
     # SLA-3: set while the case waits on the client with pausing on; the
     # sweep records nothing due after it until the pause ends.
     sla_paused_at = models.DateTimeField(_("clocks paused since"), null=True, blank=True)
-    # SLA-4: the earliest instant the sweep has something to check on this
-    # case (a warning or breach not recorded yet, of the case or of a later
-    # contact's clock); NULL when nothing is left. Kept by the services
-    # (``cases.services.sla_next``) and by the sweep itself, so a sweep reads
-    # only the cases that are due (``<= now``) from a partial index.
-    next_sla_check_at = models.DateTimeField(_("next SLA check at"), null=True, blank=True)
+    # One of OPEN_STATUSES, computed by PostgreSQL. The partial indexes of open
+    # cases say ``WHERE status_is_open`` rather than naming the statuses, so an
+    # update from one open status to another (the SLA sweep's escalation)
+    # changes no indexed value and stays a heap-only (HOT) update: the
+    # table's 20-odd indexes get no new entry. Filter open cases on it
+    # (``status_is_open=True``) so that the planner can use those indexes.
+    status_is_open = models.GeneratedField(
+        expression=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("open"),
+    )
 
     # Rescue cases (RES-1..3, KPI-7); blank or null on every other kind.
     rescue_trigger = models.CharField(
@@ -218,9 +224,8 @@ class Case(TimeStampedModel):
     )
     rescue_outcome_at = models.DateTimeField(_("rescue outcome at"), null=True, blank=True)
 
-    # The sweep's bookkeeping column is not audited: it changes on every
-    # visit of the sweep and says nothing a person did.
-    history = HistoricalRecords(excluded_fields=["updated_at", "next_sla_check_at"])
+    # The generated column is the status said again (not audited twice).
+    history = HistoricalRecords(excluded_fields=["updated_at", "status_is_open"])
 
     class Meta:
         verbose_name = _("case")
@@ -230,35 +235,32 @@ class Case(TimeStampedModel):
             models.Index(fields=["client", "-opened_at"], name="cases_case_client_idx"),
             models.Index(
                 fields=["assignee", "resolution_due_at"],
-                condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+                condition=Q(status_is_open=True),
                 name="cases_case_assignee_open_idx",
             ),
             models.Index(
                 fields=["resolution_due_at"],
-                condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+                condition=Q(status_is_open=True),
                 name="cases_case_open_res_due_idx",
             ),
             models.Index(
                 fields=["resolution_warn_at"],
-                condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+                condition=Q(status_is_open=True),
                 name="cases_case_open_res_warn_idx",
             ),
             models.Index(
                 fields=["first_response_due_at"],
-                condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+                condition=Q(status_is_open=True),
                 name="cases_case_open_fr_due_idx",
             ),
             models.Index(
                 fields=["first_response_warn_at"],
-                condition=Q(
-                    status__in=["new", "in_progress", "waiting", "escalated"],
-                    first_responded_at__isnull=True,
-                ),
+                condition=Q(status_is_open=True, first_responded_at__isnull=True),
                 name="cases_case_open_fr_warn_idx",
             ),
             models.Index(
                 fields=["follow_up_due_at"],
-                condition=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+                condition=Q(status_is_open=True),
                 name="cases_case_open_followup_idx",
             ),
             # SLA-4 catch-up: cases that ended after a deadline (answered or
@@ -272,12 +274,6 @@ class Case(TimeStampedModel):
                 fields=["resolution_due_at"],
                 condition=ended_after("resolution_due_at"),
                 name="cases_case_res_ended_late_idx",
-            ),
-            # SLA-4: what the sweep reads, in the order it reads it.
-            models.Index(
-                fields=["next_sla_check_at", "id"],
-                condition=Q(next_sla_check_at__isnull=False),
-                name="cases_case_next_sla_check_idx",
             ),
             # KPIs (kpis.facts, KPI-7): SLA windows settled, cases opened,
             # resolved and first answered, rescue outcomes, in a period. The
@@ -310,7 +306,7 @@ class Case(TimeStampedModel):
                 condition=Q(
                     kind="rescue",
                     rescue_escalated_at__isnull=True,
-                    status__in=["new", "in_progress", "waiting", "escalated"],
+                    status_is_open=True,
                 ),
                 name="cases_case_rescue_due_idx",
             ),
@@ -348,9 +344,7 @@ class Case(TimeStampedModel):
             # last defence).
             models.UniqueConstraint(
                 fields=["client"],
-                condition=Q(
-                    kind="rescue", status__in=["new", "in_progress", "waiting", "escalated"]
-                ),
+                condition=Q(kind="rescue", status_is_open=True),
                 name="cases_case_one_open_rescue",
                 violation_error_message=_("This client already has an open rescue case."),
             ),

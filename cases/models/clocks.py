@@ -199,6 +199,43 @@ class SlaEvent(models.Model):
         return f"{self.case_id} {self.window} {self.kind}"
 
 
+class SlaCheck(models.Model):
+    """SLA-4: a case's *next SLA check*, the earliest instant the sweep has
+    something to check on it (a warning or breach not recorded yet, of the
+    case or of a later contact's clock); NULL when nothing is left.
+
+    Kept by the services (``cases.services.sla_next``) and by the sweep,
+    which reads only the checks that are due (``<= now``) from the partial
+    index, in (instant, case) order. A narrow table of its own: the sweep
+    rewrites every due case's check, and on the case row that change would
+    be a new entry in each of the case table's indexes.
+    """
+
+    case = models.OneToOneField(
+        Case,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sla_check",
+        verbose_name=_("case"),
+    )
+    at = models.DateTimeField(_("next SLA check at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("next SLA check")
+        verbose_name_plural = _("next SLA checks")
+        indexes = [
+            # What the sweep reads, in the order it reads it.
+            models.Index(
+                fields=["at", "case"],
+                condition=Q(at__isnull=False),
+                name="cases_slacheck_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id}: {self.at}"
+
+
 class SlaDigest(models.Model):
     """SLA-4: one sweep's warnings and breaches for one person, as one notification.
 

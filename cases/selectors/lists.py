@@ -97,7 +97,7 @@ def _with_sla_rank(queryset: QuerySet[Case], now: datetime) -> QuerySet[Case]:
 def list_open_cases_of(user: AbstractBaseUser, *, now: datetime) -> QuerySet[Case]:
     """The open cases assigned to ``user``, nearest deadline first."""
     return (
-        _with_sla_rank(Case.objects.filter(assignee=user, status__in=Case.OPEN_STATUSES), now)
+        _with_sla_rank(Case.objects.filter(assignee=user, status_is_open=True), now)
         .select_related("client")
         .order_by("next_due_at", "pk")
     )
@@ -115,7 +115,7 @@ def list_untyped_interactions(user: AbstractBaseUser) -> QuerySet[Interaction]:
 def list_no_follow_up_cases(*, assignee_ids: Iterable[int] | None, now: datetime) -> QuerySet[Case]:
     """Open cases of these assignees (None: everyone's) with no logged
     activity for 2 business days (SLA-5)."""
-    queryset = Case.objects.filter(status__in=Case.OPEN_STATUSES, follow_up_due_at__lte=now)
+    queryset = Case.objects.filter(status_is_open=True, follow_up_due_at__lte=now)
     if assignee_ids is not None:
         queryset = queryset.filter(assignee_id__in=list(assignee_ids))
     return queryset.select_related("client", "assignee").order_by("last_activity_at", "pk")
@@ -198,7 +198,7 @@ def _board_cases(
     if bound:
         queryset = filters.filter_queryset(queryset)
     if not chosen.get("status"):
-        queryset = queryset.filter(status__in=Case.OPEN_STATUSES)
+        queryset = queryset.filter(status_is_open=True)
     return queryset
 
 
@@ -222,7 +222,7 @@ def count_open_cases_by_assignee(
     (SLA-5) and the detractor follow-up and rescue kinds: one query, by
     conditional aggregation over :func:`_with_sla_rank`. Each count equals
     the board's rows for the same filter."""
-    queryset = Case.objects.filter(status__in=Case.OPEN_STATUSES)
+    queryset = Case.objects.filter(status_is_open=True)
     if assignee_ids is not None:
         queryset = queryset.filter(assignee_id__in=list(assignee_ids))
     rows = (
@@ -330,7 +330,7 @@ def list_client_interactions(client_id: int) -> QuerySet[Interaction]:
 
 def list_client_open_cases(client_id: int) -> QuerySet[Case]:
     return (
-        Case.objects.filter(client_id=client_id, status__in=Case.OPEN_STATUSES)
+        Case.objects.filter(client_id=client_id, status_is_open=True)
         .select_related("assignee")
         .order_by("-opened_at", "-pk")
     )

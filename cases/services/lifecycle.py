@@ -85,9 +85,7 @@ def create_case(
         raise DomainError(_("Choose a kind of case."))
     rescue = {}
     if kind == Case.Kind.RESCUE:
-        if Case.objects.filter(
-            client=client, kind=Case.Kind.RESCUE, status__in=Case.OPEN_STATUSES
-        ).exists():
+        if Case.objects.filter(client=client, kind=Case.Kind.RESCUE, status_is_open=True).exists():
             raise DomainError(_("This client already has an open rescue case."), rule="RES-1")
         rescue = {"rescue_trigger": Case.RescueTrigger.MANUAL, "rescue_area": default_rescue_area()}
     case = Case.objects.create(
@@ -199,7 +197,7 @@ def watch_open_cases_of(client_ids: list[int]) -> None:
     rows = [
         through(case_id=case_id, user_id=leaders[client_id])
         for case_id, client_id in Case.objects.filter(
-            client_id__in=list(leaders), status__in=Case.OPEN_STATUSES
+            client_id__in=list(leaders), status_is_open=True
         ).values_list("pk", "client_id")
     ]
     through.objects.bulk_create(rows, ignore_conflicts=True)

@@ -36,8 +36,6 @@ AREA_GROUPS = {
     Case.RescueArea.EXPERIENCE: "Experience area",
 }
 
-OPEN = list(Case.OPEN_STATUSES)
-
 
 # The client answered ------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from cases.models import Case, Escalation, Interaction
 from cases.selectors import get_sla_settings
 from cases.services._clocks import resume_clocks
 from cases.services._common import calendar_spec, case_url
-from cases.services.rescue import OPEN, area_members, default_rescue_area
+from cases.services.rescue import area_members, default_rescue_area
 from cases.services.sla_next import refresh_next_sla_check
 from clients.models import Attendance, Client
 from clients.selectors import watching_leader_ids
@@ -70,7 +70,7 @@ def _annotated_clients(now: datetime) -> QuerySet[Client]:
     unanswered emails since their last rescue case, and whether one is open."""
     rescue = Case.objects.filter(client=OuterRef("pk"), kind=Case.Kind.RESCUE)
     last_rescue_end = (
-        rescue.exclude(status__in=OPEN)
+        rescue.filter(status_is_open=False)
         .order_by()
         .values("client")
         .annotate(end=Max(Coalesce("closed_at", "resolved_at")))
@@ -99,7 +99,7 @@ def _annotated_clients(now: datetime) -> QuerySet[Client]:
         # No rescue yet = since ever (a non-null date keeps GREATEST simple).
         rescue_reset_at=Coalesce(Subquery(last_rescue_end), Value(SINCE_EVER)),
     ).annotate(
-        has_open_rescue=Exists(rescue.filter(status__in=OPEN)),
+        has_open_rescue=Exists(rescue.filter(status_is_open=True)),
         silent_since=Greatest(
             Coalesce(F("last_answered_at"), F("created_at")), F("rescue_reset_at")
         ),
@@ -196,7 +196,7 @@ def _rescue_batch(*, now: datetime, after_pk: int, batch_size: int, spec, sla) -
     # opened meanwhile.
     locked -= set(
         Case.objects.filter(
-            client_id__in=locked, kind=Case.Kind.RESCUE, status__in=OPEN
+            client_id__in=locked, kind=Case.Kind.RESCUE, status_is_open=True
         ).values_list("client_id", flat=True)
     )
     rows = [row for row in rows if row.pk in locked]
@@ -316,7 +316,7 @@ def _escalation_candidates(now: datetime) -> QuerySet[Case]:
     the first protocol contact."""
     return Case.objects.filter(
         kind=Case.Kind.RESCUE,
-        status__in=OPEN,
+        status_is_open=True,
         rescue_escalated_at__isnull=True,
         rescue_escalate_at__lte=now,
     ).exclude(client__last_answered_at__gte=F("rescue_first_contact_at"))

@@ -1,27 +1,30 @@
 """The SLA sweep: warnings at 75 % and breaches, exactly once per case and window.
 
-What it reads: only the cases that are due. Each case stores its *next SLA
-check* (``Case.next_sla_check_at``, ``cases.services.sla_next``): the
-earliest instant at which a warning or breach of the case or of one of its
-later contacts' clocks can be recorded, kept by the services and by the
-sweep; NULL when nothing is left. A batch is the cases whose check is
-``<= now``, read from the partial index on that column in (instant, id)
-order, so a re-run after a sweep reads an empty range of the index
-whatever the planner thinks of the events table.
+What it reads: only the cases that are due. Each case's *next SLA check*
+(``SlaCheck``, ``cases.services.sla_next``) is the earliest instant at which
+a warning or breach of the case or of one of its later contacts' clocks can
+be recorded, kept by the services and by the sweep; NULL when nothing is
+left. A batch is the cases whose check is ``<= now``, read from the partial
+index of that narrow table in (instant, case) order, so a re-run after a
+sweep reads an empty range of the index whatever the planner thinks of the
+events table.
 
 How it stays exactly-once, however often (or concurrently) it runs (SLA-4):
 
-1. Each batch locks its cases ``FOR UPDATE SKIP LOCKED`` (a concurrent
-   sweep skips them) and moves on from the last (instant, id) it read.
+1. Each batch locks its cases and their checks ``FOR UPDATE SKIP LOCKED``
+   (a concurrent sweep skips them) and moves on from the last (instant, id)
+   it read.
 2. One ``INSERT … SELECT`` writes every warning and breach due on the
    batch's cases and their response clocks (``occurred_at`` = the stored
    deadline, so a sweep that was down catches up with the right times),
    ``ON CONFLICT DO NOTHING`` on the unique (case, window, kind, cycle): an
    event already recorded is skipped, and what comes back are the events
    recorded here.
-3. One ``UPDATE … FROM`` stores each case's next check (after ``now``) and
+3. One statement stores each case's next check (after ``now``) and
    escalates the breached cases still open, with their history rows and
-   ``Escalation`` rows from its ``RETURNING``.
+   ``Escalation`` rows from its ``RETURNING``. A case's row is written only
+   when it escalates, and then as a heap-only update (its status moves
+   between open statuses; no indexed value changes: ``Case.status_is_open``).
 4. One statement adds those events' cases to each recipient's digest for
    this sweep: one notification per person per sweep (``SlaDigest``).
 

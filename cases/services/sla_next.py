@@ -18,8 +18,8 @@ sweep, which has just recorded everything due up to ``now``, stores the
 next one after ``now``; the services (``refresh_next_sla_check``) store the
 earliest of any time, so a state that makes a past deadline count (a late
 answer, a reopening, a resolution after a deadline while the sweep was
-down) is swept at once. The same expression fills the column for existing
-rows (migration ``cases/0014``). Rules: SLA-1..4.
+down) is swept at once. Stored in ``SlaCheck`` (one row per case once a
+service has stored it; ``at`` NULL when nothing is left). Rules: SLA-1..4.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from cases.models import Case, ResponseClock, SlaEvent
+from cases.models import Case, ResponseClock, SlaCheck, SlaEvent
 
-OPEN = "c.status IN ('new', 'in_progress', 'waiting', 'escalated')"
+# The case row ``c`` is open (one of Case.OPEN_STATUSES, the generated column).
+OPEN = "c.status_is_open"
 # Far in the past: "any time" for the services.
 NO_LIMIT = "-infinity"
 
@@ -103,14 +104,15 @@ def next_check_sql() -> str:
 
 
 def refresh_sql(where: str) -> str:
-    """The ``UPDATE`` storing the next check of the cases ``where`` selects
-    (a condition on ``c``); rows whose value does not change are not
-    written."""
-    table = Case._meta.db_table
+    """The statement storing the next check of the cases ``where`` selects
+    (a condition on ``c``): a case's first check adds its row; a row whose
+    value does not change is not written."""
+    case, check = Case._meta.db_table, SlaCheck._meta.db_table
     return (
-        f"UPDATE {table} AS target SET next_sla_check_at = v.at"  # noqa: S608 (model names)
-        f" FROM (SELECT c.id, {next_check_sql()} AS at FROM {table} c WHERE {where}) v"
-        " WHERE target.id = v.id AND target.next_sla_check_at IS DISTINCT FROM v.at"
+        f"INSERT INTO {check} AS s (case_id, at)"  # noqa: S608 (model names)
+        f" SELECT c.id, {next_check_sql()} FROM {case} c WHERE {where}"
+        " ON CONFLICT (case_id) DO UPDATE SET at = excluded.at"
+        " WHERE s.at IS DISTINCT FROM excluded.at"
     )
 
 
@@ -131,7 +133,7 @@ def refresh_next_sla_check(case_ids: Iterable[int], *, now: datetime | None = No
 
 
 def refresh_case(case: Case, *, now: datetime | None = None) -> None:
-    """Store the next SLA check of ``case`` (one statement) and read it back.
+    """Store the next SLA check of ``case`` (one statement).
 
     Called by every service that changes what the sweep checks, after its
     own writes: opening, reopening, an interaction (first response, a later
@@ -140,10 +142,12 @@ def refresh_case(case: Case, *, now: datetime | None = None) -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Case._meta.db_table} c SET next_sla_check_at = {next_check_sql()}"  # noqa: S608
-            " WHERE c.id = %(id)s RETURNING c.next_sla_check_at",
+            refresh_sql("c.id = %(id)s"),
             {"after": NO_LIMIT, "now": now or timezone.now(), "id": case.pk},
         )
-        row = cursor.fetchone()
-    if row is not None:
-        case.next_sla_check_at = row[0]
+
+
+def next_check_of(case: Case | int) -> datetime | None:
+    """The stored next SLA check of a case (None: nothing left, or never stored)."""
+    case_id = getattr(case, "pk", case)
+    return SlaCheck.objects.filter(case_id=case_id).values_list("at", flat=True).first()

@@ -16,7 +16,15 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from cases.models import Case, Escalation, ResponseClock, SlaDigest, SlaDigestPart, SlaEvent
+from cases.models import (
+    Case,
+    Escalation,
+    ResponseClock,
+    SlaCheck,
+    SlaDigest,
+    SlaDigestPart,
+    SlaEvent,
+)
 from cases.services.sla_next import OPEN, next_check_sql
 from clients.models import Client
 from pae_ops.links import id_url_pieces
@@ -36,15 +44,17 @@ DIGEST_KEY_PREFIX = "sla-digest:"
 def lock_due_cases(
     *, now: datetime, after: tuple[datetime | None, int], batch_size: int
 ) -> list[tuple[datetime, int]]:
-    """The next batch of due cases after ``after`` (instant, id), locked; a
-    case a concurrent sweep holds is skipped. An index range scan of
-    ``cases_case_next_sla_check_idx``."""
+    """The next batch of due cases after ``after`` (instant, id): their next
+    checks and case rows locked, a case a concurrent sweep (or a service
+    changing it) holds skipped. An index range scan of
+    ``cases_slacheck_due_idx``."""
     at, case_id = after
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT next_sla_check_at, id FROM {Case._meta.db_table}"  # noqa: S608
-            " WHERE next_sla_check_at <= %s AND (next_sla_check_at, id) > (%s::timestamptz, %s)"
-            " ORDER BY next_sla_check_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            f"SELECT s.at, s.case_id FROM {SlaCheck._meta.db_table} s"  # noqa: S608
+            f" JOIN {Case._meta.db_table} c ON c.id = s.case_id"
+            " WHERE s.at <= %s AND (s.at, s.case_id) > (%s::timestamptz, %s)"
+            " ORDER BY s.at, s.case_id LIMIT %s FOR UPDATE OF s, c SKIP LOCKED",
             [now, at or "-infinity", case_id, batch_size],
         )
         return cursor.fetchall()
@@ -144,30 +154,28 @@ def escalate_and_reschedule(case_ids: list[int], events: list[tuple], *, now: da
             FROM unnest(%(b_case)s::bigint[], %(b_at)s::timestamptz[], %(b_window)s::text[])
                 AS b (case_id, occurred_at, w)
             ORDER BY case_id, occurred_at, w
-        ), batch AS (
-            SELECT old.id, breached.occurred_at AS breach_at, breached.w AS breach_window,
-                   (breached.case_id IS NOT NULL AND old.status = ANY(%(escalatable)s))
-                       AS escalate
-            FROM {table} old LEFT JOIN breached ON breached.case_id = old.id
-            WHERE old.id = ANY(%(ids)s)
+        ), checks AS (
+            UPDATE {SlaCheck._meta.db_table} s SET at = v.at
+            FROM (SELECT c.id, {next_check_sql()} AS at FROM {table} c
+                  WHERE c.id = ANY(%(ids)s)) v
+            WHERE s.case_id = v.id AND s.at IS DISTINCT FROM v.at
         ), changed AS (
+            -- from one open status to another: a heap-only update (no
+            -- indexed value changes, Case.status_is_open)
             UPDATE {table} c SET
-                next_sla_check_at = {next_check_sql()},
-                status = CASE WHEN batch.escalate AND c.sla_paused_at IS NULL
-                              THEN %(escalated)s ELSE c.status END,
-                escalation_level = CASE WHEN batch.escalate
-                                        THEN GREATEST(c.escalation_level, %(level)s)
-                                        ELSE c.escalation_level END,
-                updated_at = CASE WHEN batch.escalate THEN %(now)s ELSE c.updated_at END
-            FROM batch WHERE c.id = batch.id
-            RETURNING c.*, batch.escalate, batch.breach_at, batch.breach_window
+                status = CASE WHEN c.sla_paused_at IS NULL THEN %(escalated)s ELSE c.status END,
+                escalation_level = GREATEST(c.escalation_level, %(level)s),
+                updated_at = %(now)s
+            FROM breached
+            WHERE c.id = breached.case_id AND c.status = ANY(%(escalatable)s)
+            RETURNING c.*, breached.occurred_at AS breach_at, breached.w AS breach_window
         ), history AS (
             INSERT INTO {history._meta.db_table}
                 ({columns}, history_date, history_change_reason, history_type, history_user_id)
             SELECT {changed_columns}, %(now)s,
                    CASE changed.breach_window WHEN 'first_response' THEN %(r_fr)s
                         WHEN 'resolution' THEN %(r_res)s ELSE %(r_resp)s END, '~', NULL
-            FROM changed WHERE changed.escalate
+            FROM changed
         )
         INSERT INTO {Escalation._meta.db_table}
             (case_id, level, source, escalated_by_id, escalated_to_id, reason, created_at)
@@ -177,7 +185,6 @@ def escalate_and_reschedule(case_ids: list[int], events: list[tuple], *, now: da
                changed.breach_at
         FROM changed
         LEFT JOIN {Profile._meta.db_table} p ON p.user_id = changed.assignee_id
-        WHERE changed.escalate
     """  # noqa: S608 (table and column names from the models)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -22,6 +22,7 @@ from cases.models import (
     ChangeNotice,
     Interaction,
     ResponseTemplate,
+    SlaCheck,
     SlaSettings,
     Survey,
     TypingCategory,
@@ -46,19 +47,31 @@ def mx(*args: int) -> datetime:
 
 
 def stored_deadlines(opened_at: datetime, *, spec: CalendarSpec = DEFAULT_SPEC) -> dict:
-    """Every stored instant of a case opened at ``opened_at`` (default settings),
-    and its next SLA check as ``open_case`` stores it: the first-response
-    warning (the earliest instant of a new case, SLA-4)."""
+    """Every stored instant of a case opened at ``opened_at`` (default settings).
+    Cases bulk-created with them get their next SLA check from
+    :func:`store_checks`."""
     sla = SlaSettings()
     first_response = first_response_deadlines(opened_at=opened_at, spec=spec, sla=sla)
     return {
         **asdict(first_response),
-        "next_sla_check_at": first_response.first_response_warn_at,
         **asdict(resolution_deadlines(started_at=opened_at, spec=spec, sla=sla)),
         "last_activity_at": opened_at,
         "follow_up_due_at": follow_up_due(last_activity_at=opened_at, spec=spec, sla=sla),
         "calendar_name": spec.name,
     }
+
+
+def store_checks() -> None:
+    """Every case without a next SLA check gets the one ``open_case`` stores
+    for a new case: its first-response warning (SLA-4). For cases written
+    with ``bulk_create``."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_slacheck (case_id, at)"
+            " SELECT id, first_response_warn_at FROM cases_case ON CONFLICT DO NOTHING"
+        )
 
 
 def ensure_default_calendar():
@@ -113,6 +126,8 @@ class CaseFactory(DjangoModelFactory[Case]):
 
     class Params:
         deadlines = factory.LazyAttribute(lambda o: stored_deadlines(o.opened_at))
+        # SLA-4: as open_case stores it, the first-response warning.
+        next_sla_check_at = factory.SelfAttribute("first_response_warn_at")
 
     client = factory.SubFactory(ClientFactory)
     subject = factory.Sequence(lambda n: f"Caso {n}")
@@ -134,8 +149,17 @@ class CaseFactory(DjangoModelFactory[Case]):
     resolution_due_at = factory.LazyAttribute(lambda o: o.deadlines["resolution_due_at"])
     last_activity_at = factory.LazyAttribute(lambda o: o.deadlines["last_activity_at"])
     follow_up_due_at = factory.LazyAttribute(lambda o: o.deadlines["follow_up_due_at"])
-    next_sla_check_at = factory.LazyAttribute(lambda o: o.deadlines["next_sla_check_at"])
     calendar_name = "Default"
+    sla_check = factory.RelatedFactory(
+        "tests.cases.factories.SlaCheckFactory",
+        factory_related_name="case",
+        at=factory.SelfAttribute("..next_sla_check_at"),
+    )
+
+
+class SlaCheckFactory(DjangoModelFactory[SlaCheck]):
+    class Meta:
+        model = SlaCheck
 
 
 class InteractionFactory(DjangoModelFactory[Interaction]):

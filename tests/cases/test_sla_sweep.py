@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, Escalation, SlaEvent
+from cases.models import Case, Escalation, SlaCheck, SlaEvent
 from cases.services import (
     log_interaction,
     open_case,
@@ -20,9 +20,10 @@ from cases.services import (
     wait_on_client,
 )
 from cases.services import sla as sla_module
+from cases.services.sla_next import next_check_of
 from clients.models import Segment
 from pae_ops.models import Notification, OutboxEmail
-from tests.cases.factories import CaseFactory, mx, stored_deadlines
+from tests.cases.factories import CaseFactory, mx, store_checks, stored_deadlines
 from tests.clients.factories import ClientFactory
 from tests.factories import UserFactory
 
@@ -98,6 +99,49 @@ def test_breach_notifies_assignee_and_leader_and_marks_the_case_escalated(clock,
         team["agent"],
         team["leader"],
     }
+
+
+def _case_row_updates() -> tuple[int, int]:
+    """This transaction's updates of case rows so far: (all, heap-only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+            " WHERE relname = 'cases_case'"
+        )
+        return cursor.fetchone()
+
+
+def test_escalating_a_breached_case_rewrites_no_index_of_the_case_table(clock, team):
+    """RULES: SLA-4. Escalation moves a case between open statuses: every row
+    the sweep writes is a heap-only update (no indexed value changes: the
+    open cases' partial indexes read the generated ``status_is_open``), and
+    it writes only the rows it escalates."""
+    escalated = [_case(team) for _ in range(12)]
+    in_time = _case(team)
+    in_time.refresh_from_db()
+    # the first-response warning is due for this one only; nothing to escalate
+    SlaCheck.objects.filter(case=in_time).update(at=mx(2026, 11, 9, 16))
+    Case.objects.filter(pk=in_time.pk).update(first_response_due_at=mx(2026, 11, 20, 10))
+    before = _case_row_updates()
+
+    report = sweep_sla(now=mx(2026, 11, 9, 18))
+
+    updates, hot = (a - b for a, b in zip(_case_row_updates(), before, strict=True))
+    assert Case.objects.filter(status=Case.Status.ESCALATED).count() == len(escalated)
+    assert report.counts[("first_response", "breach")] == len(escalated)
+    assert (updates, hot) == (len(escalated), len(escalated))
+
+
+def test_the_generated_open_flag_is_the_open_statuses(team):
+    """``Case.status_is_open`` (computed by PostgreSQL) says what
+    ``Case.OPEN_STATUSES`` says, for every status."""
+    case = _case(team)
+    for status in Case.Status.values:
+        Case.objects.filter(pk=case.pk).update(
+            status=status, resolved_at=case.opened_at, closed_at=case.opened_at
+        )
+        stored = Case.objects.values_list("status_is_open", flat=True).get(pk=case.pk)
+        assert stored is (status in Case.OPEN_STATUSES), status
 
 
 def test_sweep_after_a_long_gap_catches_up_with_the_stored_breach_times(clock, team):
@@ -208,13 +252,13 @@ def test_a_sweep_whose_event_another_sweep_committed_skips_it(clock, team):
         recorded_at=clock.now,
     )
     # What this sweep read before the other one committed: the case is due.
-    Case.objects.filter(pk=case.pk).update(next_sla_check_at=case.first_response_warn_at)
+    SlaCheck.objects.filter(case=case).update(at=case.first_response_warn_at)
     report = sweep_sla(now=case.first_response_due_at)
     assert report.total == 0
     assert not Notification.objects.exists()
     case.refresh_from_db()
     assert case.status == Case.Status.NEW
-    assert case.next_sla_check_at == case.resolution_warn_at
+    assert next_check_of(case) == case.resolution_warn_at
 
 
 def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
@@ -235,6 +279,7 @@ def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
         )
         for i in range(5000)
     )
+    store_checks()
     now = mx(2026, 11, 2, 12)
 
     # when
@@ -259,7 +304,7 @@ def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
     assert Case.objects.filter(status=Case.Status.ESCALATED).count() == 5000
     # one digest per person for the sweep: both agents and their leader
     assert Notification.objects.count() == 3
-    assert not Case.objects.filter(next_sla_check_at__isnull=False).exists()
+    assert not SlaCheck.objects.filter(at__isnull=False).exists()
 
     counts = (SlaEvent.objects.count(), Notification.objects.count(), Escalation.objects.count())
     history = Case.history.count()
@@ -293,6 +338,7 @@ def test_sweep_batch_query_count_does_not_grow_with_the_batch(team):
             )
             for _ in range(size)
         )
+        store_checks()
         with CaptureQueriesContext(connection) as queries:
             sweep_sla(now=mx(2026, 11, 9, 18), batch_size=1000)
         counts.append(len(queries))
@@ -328,6 +374,7 @@ def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_grou
         )
         for i in range(300)
     )
+    store_checks()
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 

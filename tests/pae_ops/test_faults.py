@@ -239,7 +239,7 @@ def test_a_sweep_of_a_killed_worker_runs_again_within_the_visibility_timeout(
     Redis, is redelivered to a new worker after CELERY_VISIBILITY_TIMEOUT
     (no new publish), and every SLA event is recorded once."""
     from cases.models import Case, SlaDigest, SlaEvent
-    from tests.cases.factories import ensure_default_calendar, mx, stored_deadlines
+    from tests.cases.factories import ensure_default_calendar, mx, store_checks, stored_deadlines
     from tests.clients.factories import ClientFactory
     from tests.factories import UserFactory
 
@@ -260,6 +260,7 @@ def test_a_sweep_of_a_killed_worker_runs_again_within_the_visibility_timeout(
         )
         for i in range(3000)
     )
+    store_checks()
     # Small batches: the sweep is still running when the worker is killed.
     env = rig.app_env(
         test_database_url, own_redis.url, CELERY_VISIBILITY_TIMEOUT="3", SLA_SWEEP_BATCH_SIZE="50"
@@ -322,7 +323,7 @@ def test_two_beats_for_several_periods_raise_each_alert_once(
 
     from cases.models import Case, SlaEvent
     from pae_ops.beat import install_beat_defaults
-    from tests.cases.factories import ensure_default_calendar, mx, stored_deadlines
+    from tests.cases.factories import ensure_default_calendar, mx, store_checks, stored_deadlines
     from tests.clients.factories import ClientFactory
     from tests.factories import UserFactory
 
@@ -346,6 +347,7 @@ def test_two_beats_for_several_periods_raise_each_alert_once(
         )
         for i in range(20)
     )
+    store_checks()
     env = rig.app_env(test_database_url, own_redis.url)
     logs = [tmp_path / "worker.log", tmp_path / "beat1.log", tmp_path / "beat2.log"]
     processes = [rig.worker(env, logs[0])]
