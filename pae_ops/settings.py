@@ -370,6 +370,8 @@ REFUND_FREQUENT_WINDOW_DAYS = env.int("REFUND_FREQUENT_WINDOW_DAYS", default=365
 OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", default=100)
 # Cases per batch (one transaction) of the SLA sweep (docs/cases.md).
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=2000)
+# A sweep with more than one batch due is swept by this many connections.
+SLA_SWEEP_WORKERS = env.int("SLA_SWEEP_WORKERS", default=2)
 OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=45)
 OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=180)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)

@@ -122,12 +122,16 @@ class Escalation(models.Model):
     source = models.CharField(
         _("source"), max_length=12, choices=Source.choices, default=Source.MANUAL
     )
+    # No index on the people: escalations are read by case (the SLA sweep
+    # writes one per breached case; two index entries fewer each). Deleting
+    # a user (PROTECT) scans the table, which a deactivation never does.
     escalated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("escalated by"),
     )
     escalated_to = models.ForeignKey(
@@ -136,6 +140,7 @@ class Escalation(models.Model):
         null=True,
         blank=True,
         related_name="escalations_received",
+        db_index=False,
         verbose_name=_("escalated to"),
     )
     reason = models.TextField(_("why"))

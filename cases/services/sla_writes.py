@@ -7,6 +7,7 @@ object per case. Rules: SLA-4, SLA-3, SEG-7.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from string import Formatter
 
@@ -41,23 +42,41 @@ ORPHAN_DIGEST_AGE = timedelta(minutes=15)
 DIGEST_KEY_PREFIX = "sla-digest:"
 
 
+@dataclass(frozen=True)
+class Batch:
+    """A batch of due cases the sweep locked: how many, their ids as one
+    array literal (they go back to the database as they came, without a
+    Python object per case), and the last (instant, id) read."""
+
+    count: int
+    ids: str
+    last: tuple[datetime, int]
+
+
 def lock_due_cases(
     *, now: datetime, after: tuple[datetime | None, int], batch_size: int
-) -> list[tuple[datetime, int]]:
+) -> Batch | None:
     """The next batch of due cases after ``after`` (instant, id): their next
     checks and case rows locked, a case a concurrent sweep (or a service
     changing it) holds skipped. An index range scan of
-    ``cases_slacheck_due_idx``."""
+    ``cases_slacheck_due_idx``. None when nothing is due."""
     at, case_id = after
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.at, s.case_id FROM {SlaCheck._meta.db_table} s"  # noqa: S608
+            "WITH b AS MATERIALIZED ("  # noqa: S608 (table names from the models)
+            f" SELECT s.at, s.case_id FROM {SlaCheck._meta.db_table} s"
             f" JOIN {Case._meta.db_table} c ON c.id = s.case_id"
             " WHERE s.at <= %s AND (s.at, s.case_id) > (%s::timestamptz, %s)"
-            " ORDER BY s.at, s.case_id LIMIT %s FOR UPDATE OF s, c SKIP LOCKED",
+            " ORDER BY s.at, s.case_id LIMIT %s FOR UPDATE OF s, c SKIP LOCKED)"
+            " SELECT count(*), array_agg(b.case_id)::text, last.at, last.case_id"
+            " FROM b, (SELECT at, case_id FROM b ORDER BY at DESC, case_id DESC LIMIT 1) last"
+            " GROUP BY last.at, last.case_id",
             [now, at or "-infinity", case_id, batch_size],
         )
-        return cursor.fetchall()
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Batch(count=row[0], ids=row[1], last=(row[2], row[3]))
 
 
 def _paused_ok(instant: str) -> str:
@@ -68,17 +87,18 @@ def _ended_after(column: str) -> str:
     return f"(c.resolved_at > c.{column} OR (c.resolved_at IS NULL AND c.closed_at > c.{column}))"
 
 
-def record_due_events(case_ids: list[int], *, now: datetime) -> list[tuple]:
-    """Insert every warning and breach due on these (locked) cases and their
-    response clocks; return the (id, case, window, kind, cycle, instant) of
-    those inserted here (the unique constraint skips the others)."""
+def _events_ctes() -> str:
+    """``c``: the batch's case rows, read once; ``ev``: every warning and
+    breach due on them and their response clocks, inserted, ``ON CONFLICT
+    DO NOTHING`` on the unique (case, window, kind, cycle) — what comes back
+    are the events recorded here. Parameters ``ids`` and ``now``."""
     case, clock, event = (
         Case._meta.db_table,
         ResponseClock._meta.db_table,
         SlaEvent._meta.db_table,
     )
-    sql = f"""
-        WITH c AS (SELECT * FROM {case} WHERE id = ANY(%(ids)s)), due AS (
+    return f"""
+        c AS MATERIALIZED (SELECT * FROM {case} WHERE id = ANY(%(ids)s::bigint[])), due AS (
             SELECT c.id AS case_id, 'first_response' AS w, 'breach' AS k, 1 AS cycle,
                    c.first_response_due_at AS at FROM c
             WHERE c.first_response_due_at <= %(now)s AND {_paused_ok("c.first_response_due_at")}
@@ -109,15 +129,12 @@ def record_due_events(case_ids: list[int], *, now: datetime) -> list[tuple]:
             FROM c JOIN {clock} rc ON rc.case_id = c.id
             WHERE rc.warn_at <= %(now)s AND rc.due_at > %(now)s AND {_paused_ok("rc.warn_at")}
               AND rc.answered_at IS NULL AND rc.stopped_at IS NULL AND {OPEN}
-        )
-        INSERT INTO {event} (case_id, "window", kind, cycle, occurred_at, recorded_at)
-        SELECT case_id, w, k, cycle, at, %(now)s FROM due ORDER BY case_id, at
-        ON CONFLICT DO NOTHING
-        RETURNING id, case_id, "window", kind, cycle, occurred_at
-    """  # noqa: S608 (table names from the models)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": case_ids, "now": now})
-        return cursor.fetchall()
+        ), ev AS (
+            INSERT INTO {event} (case_id, "window", kind, cycle, occurred_at, recorded_at)
+            SELECT case_id, w, k, cycle, at, %(now)s FROM due ORDER BY case_id, at
+            ON CONFLICT DO NOTHING
+            RETURNING case_id, "window" AS w, kind AS k, occurred_at
+        )"""  # noqa: S608 (table names from the models)
 
 
 def _reasons() -> dict[str, str]:
@@ -129,82 +146,71 @@ def _reasons() -> dict[str, str]:
         }
 
 
-def escalate_and_reschedule(case_ids: list[int], events: list[tuple], *, now: datetime) -> None:
-    """One statement for the batch's cases: each stores its next check after
-    ``now`` (everything up to ``now`` was just recorded, or is not due), and
-    a breach escalates a case still open and not yet escalated (SLA-4: to
-    the assignee's leader; a paused case keeps *waiting on client*, SLA-3),
-    with a history row and an ``Escalation`` row each, at the earliest
-    breached deadline of the batch.
+def _escalate_ctes() -> tuple[str, dict]:
+    """Reading ``c`` and ``ev``: each case of the batch stores its next check
+    after ``now`` (``checks``: everything up to ``now`` was just recorded, or
+    is not due — and the events this statement records are all at or before
+    ``now``, so the expression, which reads the events table as it was, gives
+    the same instant), and a breach escalates a case still open and not yet
+    escalated (``changed``: SLA-4, to the assignee's leader; a paused case
+    keeps *waiting on client*, SLA-3), with a history row and an
+    ``Escalation`` row each, at the earliest breached deadline of the batch.
 
     Never a bulk change without history: the history rows are written from
     the ``UPDATE``'s own ``RETURNING``, only for the rows it escalated (the
-    next check is bookkeeping, not audited).
+    next check is bookkeeping, not audited). Only escalated case rows are
+    written, each a heap-only update (``Case.status_is_open``).
     """
-    breaches = [e for e in events if e[3] == SlaEvent.Kind.BREACH]
     reasons = _reasons()
     history = Case.history.model
     own = [f.column for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
     columns = ", ".join(f'"{column}"' for column in own)
     changed_columns = ", ".join(f'changed."{column}"' for column in own)
     table = Case._meta.db_table
+    reason = (
+        "CASE changed.breach_window WHEN 'first_response' THEN %(r_fr)s"
+        " WHEN 'resolution' THEN %(r_res)s ELSE %(r_resp)s END"
+    )
     sql = f"""
-        WITH breached AS (
-            SELECT DISTINCT ON (case_id) case_id, occurred_at, w
-            FROM unnest(%(b_case)s::bigint[], %(b_at)s::timestamptz[], %(b_window)s::text[])
-                AS b (case_id, occurred_at, w)
-            ORDER BY case_id, occurred_at, w
+        breached AS (
+            SELECT DISTINCT ON (case_id) case_id, occurred_at, w FROM ev
+            WHERE k = 'breach' ORDER BY case_id, occurred_at, w
         ), checks AS (
             UPDATE {SlaCheck._meta.db_table} s SET at = v.at
-            FROM (SELECT c.id, {next_check_sql()} AS at FROM {table} c
-                  WHERE c.id = ANY(%(ids)s)) v
-            WHERE s.case_id = v.id AND s.at IS DISTINCT FROM v.at
+            FROM (SELECT c.id, {next_check_sql()} AS at FROM c) v
+            -- the ids again: an index scan, not a hash of the whole table
+            WHERE s.case_id = v.id AND s.case_id = ANY(%(ids)s::bigint[])
+              AND s.at IS DISTINCT FROM v.at
         ), changed AS (
-            -- from one open status to another: a heap-only update (no
-            -- indexed value changes, Case.status_is_open)
-            UPDATE {table} c SET
-                status = CASE WHEN c.sla_paused_at IS NULL THEN %(escalated)s ELSE c.status END,
-                escalation_level = GREATEST(c.escalation_level, %(level)s),
+            UPDATE {table} t SET
+                status = CASE WHEN t.sla_paused_at IS NULL THEN %(escalated)s ELSE t.status END,
+                escalation_level = GREATEST(t.escalation_level, %(level)s),
                 updated_at = %(now)s
             FROM breached
-            WHERE c.id = breached.case_id AND c.status = ANY(%(escalatable)s)
-            RETURNING c.*, breached.occurred_at AS breach_at, breached.w AS breach_window
+            WHERE t.id = breached.case_id AND t.status = ANY(%(escalatable)s)
+            RETURNING t.*, breached.occurred_at AS breach_at, breached.w AS breach_window
         ), history AS (
             INSERT INTO {history._meta.db_table}
                 ({columns}, history_date, history_change_reason, history_type, history_user_id)
-            SELECT {changed_columns}, %(now)s,
-                   CASE changed.breach_window WHEN 'first_response' THEN %(r_fr)s
-                        WHEN 'resolution' THEN %(r_res)s ELSE %(r_resp)s END, '~', NULL
+            SELECT {changed_columns}, %(now)s, {reason}, '~', NULL FROM changed
+        ), escalations AS (
+            INSERT INTO {Escalation._meta.db_table}
+                (case_id, level, source, escalated_by_id, escalated_to_id, reason, created_at)
+            SELECT changed.id, changed.escalation_level, %(source)s, NULL, p.leader_id,
+                   {reason}, changed.breach_at
             FROM changed
-        )
-        INSERT INTO {Escalation._meta.db_table}
-            (case_id, level, source, escalated_by_id, escalated_to_id, reason, created_at)
-        SELECT changed.id, changed.escalation_level, %(source)s, NULL, p.leader_id,
-               CASE changed.breach_window WHEN 'first_response' THEN %(r_fr)s
-                    WHEN 'resolution' THEN %(r_res)s ELSE %(r_resp)s END,
-               changed.breach_at
-        FROM changed
-        LEFT JOIN {Profile._meta.db_table} p ON p.user_id = changed.assignee_id
-    """  # noqa: S608 (table and column names from the models)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "ids": case_ids,
-                "b_case": [e[1] for e in breaches],
-                "b_at": [e[5] for e in breaches],
-                "b_window": [e[2] for e in breaches],
-                "escalatable": ESCALATABLE,
-                "escalated": Case.Status.ESCALATED,
-                "level": Case.EscalationLevel.LEADER,
-                "now": now,
-                "after": now,
-                "source": Escalation.Source.SLA_BREACH,
-                "r_fr": reasons[SlaEvent.Window.FIRST_RESPONSE],
-                "r_res": reasons[SlaEvent.Window.RESOLUTION],
-                "r_resp": reasons[SlaEvent.Window.RESPONSE],
-            },
-        )
+            LEFT JOIN {Profile._meta.db_table} p ON p.user_id = changed.assignee_id
+        )"""  # noqa: S608 (table and column names from the models)
+    params = {
+        "escalatable": ESCALATABLE,
+        "escalated": Case.Status.ESCALATED,
+        "level": Case.EscalationLevel.LEADER,
+        "source": Escalation.Source.SLA_BREACH,
+        "r_fr": reasons[SlaEvent.Window.FIRST_RESPONSE],
+        "r_res": reasons[SlaEvent.Window.RESOLUTION],
+        "r_resp": reasons[SlaEvent.Window.RESPONSE],
+    }
+    return sql, params
 
 
 # The digest -------------------------------------------------------------------------
@@ -273,48 +279,58 @@ def digest_key(swept_at: datetime) -> str:
     return f"{DIGEST_KEY_PREFIX}{swept_at.isoformat()}"
 
 
-def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
-    """Add the batch's events to their recipients' digests of this sweep.
+def _named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
+    """A fragment with ``%s`` placeholders as named ones (``%(prefix0)s``…),
+    to join a statement whose other parts name theirs."""
+    pieces = sql.split("%s")
+    names = [f"{prefix}{index}" for index in range(len(pieces) - 1)]
+    named = pieces[0] + "".join(
+        f"%({name})s{piece}" for name, piece in zip(names, pieces[1:], strict=True)
+    )
+    return named, dict(zip(names, params, strict=True))
 
-    One statement: the recipients of each event (a warning: the assignee; a
-    breach: the assignee, their leader and the case's watchers, SEG-7; each
-    person once per case), grouped by person; each person's notification of
-    this sweep (dedupe key ``sla-digest:<sweep instant>``) is written or
-    updated — kind ``sla-breach`` when any of its cases breached, else
-    ``sla-warning``; the title with the number of cases, in the person's
-    language; the body with the first cases, one line each ("#12 · client:
-    what happened") — and its ``SlaDigest`` counts the cases and gets them as
-    one new ``SlaDigestPart`` (written once, never rewritten).
-    Rules: SLA-4, SEG-7.
+
+def _digest_ctes(*, swept_at: datetime) -> tuple[str, dict]:
+    """Reading ``c`` and ``ev``: the batch's events added to their
+    recipients' digests of this sweep.
+
+    The recipients of each event (a warning: the assignee; a breach: the
+    assignee, their leader and the case's watchers, SEG-7; each person once
+    per case), grouped by person; each person's notification of this sweep
+    (dedupe key ``sla-digest:<sweep instant>``) is written or updated — kind
+    ``sla-breach`` when any of its cases breached, else ``sla-warning``; the
+    title with the number of cases, in the person's language; the body with
+    the first cases, one line each ("#12 · client: what happened") — and its
+    ``SlaDigest`` counts the cases and gets them as one new ``SlaDigestPart``
+    (written once, never rewritten). Rules: SLA-4, SEG-7.
     """
-    case, profile = Case._meta.db_table, Profile._meta.db_table
+    profile = Profile._meta.db_table
     watchers = Case.watchers.through._meta.db_table
     notification, digest = Notification._meta.db_table, SlaDigest._meta.db_table
     part = SlaDigestPart._meta.db_table
-    language, language_params = _language_sql("p.language")
-    labels, label_params = _labels_sql("r.language")
-    key = digest_key(swept_at)
-    title, title_params = _title_sql("u.language", "u.total")
+    language, language_params = _named(*_language_sql("p.language"), "dl")
+    labels, label_params = _named(*_labels_sql("r.language"), "dw")
+    title, title_params = _named(*_title_sql("u.language", "u.total"), "dt")
     url_prefix, url_suffix = id_url_pieces("cases:detail", 1)
     sql = f"""
-        WITH ev AS (
-            SELECT DISTINCT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS e (case_id, w, k)
+        evd AS (
+            SELECT DISTINCT case_id, w, k FROM ev
         ), cs AS MATERIALIZED (
-            -- the batch's cases, read once: assignee, their leader, the client's name
+            -- the cases with events: assignee, their leader, the client's name
             SELECT c.id, c.assignee_id, p.leader_id, cl.name AS client_name
-            FROM {case} c JOIN {Client._meta.db_table} cl ON cl.id = c.client_id
+            FROM c JOIN {Client._meta.db_table} cl ON cl.id = c.client_id
             LEFT JOIN {profile} p ON p.user_id = c.assignee_id
-            WHERE c.id = ANY(%s::bigint[])
+            WHERE c.id IN (SELECT case_id FROM evd)
         ), r AS (
-            SELECT ev.case_id, ev.w, ev.k, cs.assignee_id AS user_id
-            FROM ev JOIN cs ON cs.id = ev.case_id WHERE cs.assignee_id IS NOT NULL
+            SELECT evd.case_id, evd.w, evd.k, cs.assignee_id AS user_id
+            FROM evd JOIN cs ON cs.id = evd.case_id WHERE cs.assignee_id IS NOT NULL
             UNION
-            SELECT ev.case_id, ev.w, ev.k, cs.leader_id
-            FROM ev JOIN cs ON cs.id = ev.case_id
-            WHERE ev.k = 'breach' AND cs.leader_id IS NOT NULL
+            SELECT evd.case_id, evd.w, evd.k, cs.leader_id
+            FROM evd JOIN cs ON cs.id = evd.case_id
+            WHERE evd.k = 'breach' AND cs.leader_id IS NOT NULL
             UNION
-            SELECT ev.case_id, ev.w, ev.k, w.user_id
-            FROM ev JOIN {watchers} w ON w.case_id = ev.case_id WHERE ev.k = 'breach'
+            SELECT evd.case_id, evd.w, evd.k, w.user_id
+            FROM evd JOIN {watchers} w ON w.case_id = evd.case_id WHERE evd.k = 'breach'
         ), rl AS (
             SELECT r.*, {language} AS language
             FROM r LEFT JOIN {profile} p ON p.user_id = r.user_id
@@ -336,17 +352,22 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
             SELECT grouped.*, grouped.cases + COALESCE((
                 SELECT d.case_count FROM {digest} d
                 JOIN {notification} n2 ON n2.id = d.notification_id
-                WHERE n2.recipient_id = grouped.user_id AND n2.dedupe_key = %s), 0) AS total
+                WHERE n2.recipient_id = grouped.user_id AND n2.dedupe_key = %(key)s), 0) AS total
             FROM grouped
         ), note AS (
             INSERT INTO {notification}
                 (recipient_id, kind, title, body, url, dedupe_key, created_at)
             SELECT u.user_id, CASE WHEN u.breach THEN 'sla-breach' ELSE 'sla-warning' END,
                    {title}, u.body,
-                   CASE WHEN u.cases = 1 THEN concat(%s::text, u.case_ids[1], %s::text)
+                   CASE WHEN u.cases = 1
+                        THEN concat(%(url_prefix)s::text, u.case_ids[1], %(url_suffix)s::text)
                         ELSE '' END,
-                   %s, %s
+                   %(key)s, %(created)s
             FROM u
+            -- in one order: two batches of a sweep (or two sweeps) that
+            -- update the same people's digests wait for each other, never
+            -- deadlock
+            ORDER BY u.user_id
             ON CONFLICT (recipient_id, dedupe_key) WHERE NOT (dedupe_key = '') DO UPDATE SET
                 kind = CASE WHEN {notification}.kind = 'sla-breach'
                             OR excluded.kind = 'sla-breach'
@@ -357,36 +378,55 @@ def write_digests(events: list[tuple], *, swept_at: datetime) -> None:
                     (string_to_array({notification}.body, E'\\n')
                      || string_to_array(excluded.body, E'\\n'))[1:{DIGEST_LINES}], E'\\n')
             RETURNING id, recipient_id
-        )
-        , counted AS (
+        ), counted AS (
             INSERT INTO {digest} (notification_id, swept_at, case_count, emailed_at)
-            SELECT note.id, %s, u.cases, NULL FROM note JOIN u ON u.user_id = note.recipient_id
+            SELECT note.id, %(swept_at)s, u.cases, NULL
+            FROM note JOIN u ON u.user_id = note.recipient_id
+            ORDER BY note.recipient_id
             ON CONFLICT (notification_id) DO UPDATE SET
                 case_count = {digest}.case_count + excluded.case_count
             RETURNING notification_id
-        )
-        INSERT INTO {part} (digest_id, case_ids)
-        SELECT counted.notification_id, u.case_ids
-        FROM counted JOIN note ON note.id = counted.notification_id
-        JOIN u ON u.user_id = note.recipient_id
-    """  # noqa: S608 (table names from the models)
-    params = [
-        [e[1] for e in events],
-        [e[2] for e in events],
-        [e[3] for e in events],
-        sorted({e[1] for e in events}),
-        *language_params,
-        *label_params,
-        key,
-        *title_params,
-        url_prefix,
-        url_suffix,
-        key,
-        timezone.now(),
-        swept_at,
-    ]
+        ), parts AS (
+            INSERT INTO {part} (digest_id, case_ids)
+            SELECT counted.notification_id, u.case_ids
+            FROM counted JOIN note ON note.id = counted.notification_id
+            JOIN u ON u.user_id = note.recipient_id
+        )"""  # noqa: S608 (table names from the models)
+    params = {
+        **language_params,
+        **label_params,
+        **title_params,
+        "key": digest_key(swept_at),
+        "url_prefix": url_prefix,
+        "url_suffix": url_suffix,
+        "created": timezone.now(),
+        "swept_at": swept_at,
+    }
+    return sql, params
+
+
+def sweep_batch(batch: Batch, *, now: datetime) -> list[tuple[str, str, int]]:
+    """Everything a locked batch needs, in one statement: its events
+    recorded, its next checks stored, its breached cases escalated (history
+    and ``Escalation`` rows), its events in their recipients' digests.
+    Returns the number of events recorded here per (window, kind). The
+    events never leave the database. Rules: SLA-4, SLA-3, SEG-7."""
+    escalate, escalate_params = _escalate_ctes()
+    digests, digest_params = _digest_ctes(swept_at=now)
+    sql = (
+        f"WITH {_events_ctes()}, {escalate}, {digests}"  # noqa: S608 (no input)
+        " SELECT w, k, count(*) FROM ev GROUP BY w, k"
+    )
+    params = {
+        **escalate_params,
+        **digest_params,
+        "ids": batch.ids,
+        "now": now,
+        "after": now,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def queue_digest_emails(*, swept_at: datetime, own: bool = True) -> int:

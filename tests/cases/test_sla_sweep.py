@@ -114,21 +114,24 @@ def _case_row_updates() -> tuple[int, int]:
 def test_escalating_a_breached_case_rewrites_no_index_of_the_case_table(clock, team):
     """RULES: SLA-4. Escalation moves a case between open statuses: every row
     the sweep writes is a heap-only update (no indexed value changes: the
-    open cases' partial indexes read the generated ``status_is_open``), and
-    it writes only the rows it escalates."""
-    escalated = [_case(team) for _ in range(12)]
-    in_time = _case(team)
-    in_time.refresh_from_db()
-    # the first-response warning is due for this one only; nothing to escalate
-    SlaCheck.objects.filter(case=in_time).update(at=mx(2026, 11, 9, 16))
-    Case.objects.filter(pk=in_time.pk).update(first_response_due_at=mx(2026, 11, 20, 10))
+    open cases' partial indexes read the generated ``status_is_open``; the
+    page has room, fill factor 80), and it writes only the rows it
+    escalates: not the one whose warning it records."""
+    escalated = [_case(team) for _ in range(3)]
+    clock.set(mx(2026, 11, 9, 11))
+    client = ClientFactory(assigned_agent=team["agent"])
+    warned = open_case(
+        actor=team["agent"], client_id=client.pk, subject="Pago", opened_at=mx(2026, 11, 9, 11)
+    )
     before = _case_row_updates()
 
     report = sweep_sla(now=mx(2026, 11, 9, 18))
 
     updates, hot = (a - b for a, b in zip(_case_row_updates(), before, strict=True))
-    assert Case.objects.filter(status=Case.Status.ESCALATED).count() == len(escalated)
     assert report.counts[("first_response", "breach")] == len(escalated)
+    assert report.counts[("first_response", "warning")] == 1
+    assert _events(warned).count() == 1
+    assert Case.objects.filter(status=Case.Status.ESCALATED).count() == len(escalated)
     assert (updates, hot) == (len(escalated), len(escalated))
 
 
@@ -296,9 +299,10 @@ def test_sweep_over_5000_open_cases_runs_in_a_bounded_number_of_queries(team):
         "response_warning": 0,
     }
     batches = math.ceil(5000 / sla_module.BATCH_SIZE)
-    # per batch: savepoint, lock, events, escalations+history+next check,
-    # digests, release; then the empty batch (3) and the emails (4)
-    assert len(queries) == batches * 6 + 3 + 4
+    # per batch: savepoint, lock, the batch's statement (events, next checks,
+    # escalations and history, digests), release; then the empty batch (3)
+    # and the emails (4)
+    assert len(queries) == batches * 4 + 3 + 4
     assert SlaEvent.objects.count() == 10000
     assert Escalation.objects.count() == 5000
     assert Case.objects.filter(status=Case.Status.ESCALATED).count() == 5000
@@ -401,6 +405,60 @@ def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_grou
         note = Notification.objects.get(kind="sla-breach", recipient=person)
         assert sorted(note.sla_digest.case_ids) == sorted(Case.objects.values_list("pk", flat=True))
         assert note.title == "Alertas de SLA en tus casos: 300"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_storm_is_swept_by_helper_connections_each_breach_once(role_groups, monkeypatch):
+    """RULES: SLA-4. 400 breached cases in batches of 40 with three workers:
+    the first batch is full, so two helper threads (their own connections)
+    sweep beside the caller; every case is read once, every event, history
+    row and escalation exists once, one digest per person lists every case,
+    and the report adds up what the three recorded."""
+    threads_started = []
+    real_start = sla_module.threading.Thread.start
+
+    def counted_start(thread):
+        threads_started.append(thread)
+        real_start(thread)
+
+    monkeypatch.setattr(sla_module.threading.Thread, "start", counted_start)
+    leader = UserFactory(leader=True)
+    agent = UserFactory(agent=True, profile__leader=leader)
+    customer = ClientFactory(assigned_agent=agent)
+    Case.objects.bulk_create(
+        Case(
+            client=customer,
+            assignee=agent,
+            subject=f"Caso {i}",
+            opened_at=MONDAY_10,
+            **stored_deadlines(MONDAY_10),
+        )
+        for i in range(400)
+    )
+    store_checks()
+
+    report = sweep_sla(now=mx(2026, 12, 1, 12), batch_size=40, workers=3)
+
+    assert len(threads_started) == 2
+    assert report.cases == 400
+    assert report.as_dict()["first_response_breach"] == 400
+    assert report.as_dict()["resolution_breach"] == 400
+    assert SlaEvent.objects.count() == 800
+    assert Escalation.objects.count() == 400
+    assert Case.history.filter(status=Case.Status.ESCALATED).count() == 400
+    for person in (agent, leader):
+        note = Notification.objects.get(kind="sla-breach", recipient=person)
+        assert sorted(note.sla_digest.case_ids) == sorted(Case.objects.values_list("pk", flat=True))
+        assert note.title == "Alertas de SLA en tus casos: 400"
+    assert sweep_sla(now=mx(2026, 12, 1, 12), batch_size=40, workers=3).total == 0
+
+
+def test_a_sweep_that_fits_one_batch_starts_no_helper(clock, team, monkeypatch):
+    """A sweep whose first batch is not full has nothing for a helper."""
+    monkeypatch.setattr(sla_module.threading, "Thread", None)  # would fail if used
+    _case(team)
+    report = sweep_sla(now=mx(2026, 11, 9, 18), batch_size=40, workers=3)
+    assert report.cases == 1
 
 
 def test_breach_digests_speak_each_recipients_language_and_link_the_case(clock, team):
