@@ -250,7 +250,7 @@ class SlaDigest(models.Model):
     person). The per-case facts (which window, warning or breach, at which
     deadline) are the ``SlaEvent`` rows of those cases recorded by that sweep
     (``recorded_at = swept_at``). Written set-based by the sweep
-    (``cases.services.sla_writes.write_digests``); emailed once the sweep
+    (``cases.services.sla_writes.sweep_batch``); emailed once the sweep
     has finished (``emailed_at``).
     """
 
