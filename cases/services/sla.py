@@ -84,8 +84,8 @@ class SweepReport:
         self.counts[key] = self.counts.get(key, 0) + count
 
     def merge(self, other: SweepReport) -> None:
-        for key, count in other.counts.items():
-            self.counts[key] = self.counts.get(key, 0) + count
+        for (window, kind), count in other.counts.items():
+            self.add(window, kind, count)
         self.cases += other.cases
 
     @property

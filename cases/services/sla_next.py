@@ -38,11 +38,13 @@ OPEN = "c.status_is_open"
 NO_LIMIT = "-infinity"
 
 
-def _ended_after(column: str) -> str:
+def ended_after_sql(column: str) -> str:
+    """The case row ``c`` ended (resolved, or closed unresolved) after its ``column``."""
     return f"(c.resolved_at > c.{column} OR (c.resolved_at IS NULL AND c.closed_at > c.{column}))"
 
 
-def _not_paused_by(instant: str, paused: str = "c.sla_paused_at") -> str:
+def not_paused_by_sql(instant: str, paused: str = "c.sla_paused_at") -> str:
+    """``instant`` is not after the pause of the case row ``c`` (SLA-3)."""
     return f"({paused} IS NULL OR {instant} <= {paused})"
 
 
@@ -61,29 +63,29 @@ def next_check_sql() -> str:
     fr_warning = (
         f"CASE WHEN {OPEN} AND c.first_responded_at IS NULL"
         f" AND c.first_response_warn_at > {after} AND c.first_response_due_at > {now}"
-        f" AND {_not_paused_by('c.first_response_warn_at')}"
+        f" AND {not_paused_by_sql('c.first_response_warn_at')}"
         f" AND {_no_event('first_response', 'warning', '1')}"
         " THEN c.first_response_warn_at END"
     )
     fr_breach = (
         f"CASE WHEN c.first_response_due_at > {after}"
         " AND (c.first_responded_at IS NULL OR c.first_responded_at > c.first_response_due_at)"
-        f" AND ({OPEN} OR {_ended_after('first_response_due_at')})"
-        f" AND {_not_paused_by('c.first_response_due_at')}"
+        f" AND ({OPEN} OR {ended_after_sql('first_response_due_at')})"
+        f" AND {not_paused_by_sql('c.first_response_due_at')}"
         f" AND {_no_event('first_response', 'breach', '1')}"
         " THEN c.first_response_due_at END"
     )
     res_warning = (
         f"CASE WHEN {OPEN} AND c.resolution_warn_at > {after}"
         f" AND c.resolution_due_at > {now}"
-        f" AND {_not_paused_by('c.resolution_warn_at')}"
+        f" AND {not_paused_by_sql('c.resolution_warn_at')}"
         f" AND {_no_event('resolution', 'warning', 'c.sla_cycle')}"
         " THEN c.resolution_warn_at END"
     )
     res_breach = (
         f"CASE WHEN c.resolution_due_at > {after}"
-        f" AND ({OPEN} OR {_ended_after('resolution_due_at')})"
-        f" AND {_not_paused_by('c.resolution_due_at')}"
+        f" AND ({OPEN} OR {ended_after_sql('resolution_due_at')})"
+        f" AND {not_paused_by_sql('c.resolution_due_at')}"
         f" AND {_no_event('resolution', 'breach', 'c.sla_cycle')}"
         " THEN c.resolution_due_at END"
     )
@@ -91,12 +93,12 @@ def next_check_sql() -> str:
         "(SELECT min(LEAST("  # noqa: S608 (table names from the models)
         f"CASE WHEN {OPEN} AND rc.answered_at IS NULL AND rc.stopped_at IS NULL"
         f" AND rc.warn_at > {after} AND rc.due_at > {now}"
-        f" AND {_not_paused_by('rc.warn_at')}"
+        f" AND {not_paused_by_sql('rc.warn_at')}"
         f" AND {_no_event('response', 'warning', 'rc.number')} THEN rc.warn_at END,"
         f" CASE WHEN rc.due_at > {after}"
         " AND (rc.answered_at IS NULL OR rc.answered_at > rc.due_at)"
         " AND (rc.stopped_at IS NULL OR rc.stopped_at > rc.due_at)"
-        f" AND {_not_paused_by('rc.due_at')}"
+        f" AND {not_paused_by_sql('rc.due_at')}"
         f" AND {_no_event('response', 'breach', 'rc.number')} THEN rc.due_at END))"
         f" FROM {ResponseClock._meta.db_table} rc WHERE rc.case_id = c.id)"
     )

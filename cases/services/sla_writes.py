@@ -26,7 +26,7 @@ from cases.models import (
     SlaDigestPart,
     SlaEvent,
 )
-from cases.services.sla_next import OPEN, next_check_sql
+from cases.services.sla_next import OPEN, ended_after_sql, next_check_sql, not_paused_by_sql
 from clients.models import Client
 from pae_ops.links import id_url_pieces
 from pae_ops.models import Notification, OutboxEmail, Profile
@@ -79,14 +79,6 @@ def lock_due_cases(
     return Batch(count=row[0], ids=row[1], last=(row[2], row[3]))
 
 
-def _paused_ok(instant: str) -> str:
-    return f"(c.sla_paused_at IS NULL OR {instant} <= c.sla_paused_at)"
-
-
-def _ended_after(column: str) -> str:
-    return f"(c.resolved_at > c.{column} OR (c.resolved_at IS NULL AND c.closed_at > c.{column}))"
-
-
 def _events_ctes() -> str:
     """``c``: the batch's case rows, read once; ``ev``: every warning and
     breach due on them and their response clocks, inserted, ``ON CONFLICT
@@ -101,33 +93,35 @@ def _events_ctes() -> str:
         c AS MATERIALIZED (SELECT * FROM {case} WHERE id = ANY(%(ids)s::bigint[])), due AS (
             SELECT c.id AS case_id, 'first_response' AS w, 'breach' AS k, 1 AS cycle,
                    c.first_response_due_at AS at FROM c
-            WHERE c.first_response_due_at <= %(now)s AND {_paused_ok("c.first_response_due_at")}
+            WHERE c.first_response_due_at <= %(now)s
+              AND {not_paused_by_sql("c.first_response_due_at")}
               AND (c.first_responded_at IS NULL
                    OR c.first_responded_at > c.first_response_due_at)
-              AND ({OPEN} OR {_ended_after("first_response_due_at")})
+              AND ({OPEN} OR {ended_after_sql("first_response_due_at")})
             UNION ALL
             SELECT c.id, 'resolution', 'breach', c.sla_cycle, c.resolution_due_at FROM c
-            WHERE c.resolution_due_at <= %(now)s AND {_paused_ok("c.resolution_due_at")}
-              AND ({OPEN} OR {_ended_after("resolution_due_at")})
+            WHERE c.resolution_due_at <= %(now)s AND {not_paused_by_sql("c.resolution_due_at")}
+              AND ({OPEN} OR {ended_after_sql("resolution_due_at")})
             UNION ALL
             SELECT c.id, 'response', 'breach', rc.number, rc.due_at
             FROM c JOIN {clock} rc ON rc.case_id = c.id
-            WHERE rc.due_at <= %(now)s AND {_paused_ok("rc.due_at")}
+            WHERE rc.due_at <= %(now)s AND {not_paused_by_sql("rc.due_at")}
               AND (rc.answered_at IS NULL OR rc.answered_at > rc.due_at)
               AND (rc.stopped_at IS NULL OR rc.stopped_at > rc.due_at)
             UNION ALL
             SELECT c.id, 'first_response', 'warning', 1, c.first_response_warn_at FROM c
             WHERE c.first_response_warn_at <= %(now)s AND c.first_response_due_at > %(now)s
-              AND {_paused_ok("c.first_response_warn_at")} AND {OPEN}
+              AND {not_paused_by_sql("c.first_response_warn_at")} AND {OPEN}
               AND c.first_responded_at IS NULL
             UNION ALL
             SELECT c.id, 'resolution', 'warning', c.sla_cycle, c.resolution_warn_at FROM c
             WHERE c.resolution_warn_at <= %(now)s AND c.resolution_due_at > %(now)s
-              AND {_paused_ok("c.resolution_warn_at")} AND {OPEN}
+              AND {not_paused_by_sql("c.resolution_warn_at")} AND {OPEN}
             UNION ALL
             SELECT c.id, 'response', 'warning', rc.number, rc.warn_at
             FROM c JOIN {clock} rc ON rc.case_id = c.id
-            WHERE rc.warn_at <= %(now)s AND rc.due_at > %(now)s AND {_paused_ok("rc.warn_at")}
+            WHERE rc.warn_at <= %(now)s AND rc.due_at > %(now)s
+              AND {not_paused_by_sql("rc.warn_at")}
               AND rc.answered_at IS NULL AND rc.stopped_at IS NULL AND {OPEN}
         ), ev AS (
             INSERT INTO {event} (case_id, "window", kind, cycle, occurred_at, recorded_at)

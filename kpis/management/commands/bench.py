@@ -586,7 +586,7 @@ def _restore_swept_cases() -> None:
             " updated_at = s.updated_at FROM bench_sweep_saved s WHERE s.id = c.id"
         )
         cursor.execute(
-            "DELETE FROM cases_slacheck c USING bench_sweep_saved s WHERE c.case_id = s.id"
+            "DELETE FROM cases_slacheck ck USING bench_sweep_saved s WHERE ck.case_id = s.id"
         )
         cursor.execute(
             "INSERT INTO cases_slacheck (case_id, at)"
