@@ -762,6 +762,10 @@ def _meet_after_deciding(monkeypatch) -> None:
 
     def someone_waits_on_a_lock() -> bool:
         with connection.cursor() as cursor:
+            # pg_stat_activity is read once per transaction and kept until its
+            # end; this runs inside the approval's transaction, so drop the
+            # snapshot or a wait that began after the first look is never seen.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
