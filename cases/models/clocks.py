@@ -207,7 +207,9 @@ class SlaEvent(models.Model):
 class SlaCheck(models.Model):
     """SLA-4: a case's *next SLA check*, the earliest instant the sweep has
     something to check on it (a warning or breach not recorded yet, of the
-    case or of a later contact's clock); NULL when nothing is left.
+    case or of a later contact's clock); NULL, or no row, when nothing is
+    left (the services store NULL; the sweep deletes the row of a case it
+    leaves with nothing to check).
 
     Kept by the services (``cases.services.sla_next``) and by the sweep,
     which reads only the checks that are due (``<= now``) from the partial

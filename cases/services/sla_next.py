@@ -19,7 +19,8 @@ next one after ``now``; the services (``refresh_next_sla_check``) store the
 earliest of any time, so a state that makes a past deadline count (a late
 answer, a reopening, a resolution after a deadline while the sweep was
 down) is swept at once. Stored in ``SlaCheck`` (one row per case once a
-service has stored it; ``at`` NULL when nothing is left). Rules: SLA-1..4.
+service has stored it; ``at`` NULL, or the row deleted by the sweep, when
+nothing is left). Rules: SLA-1..4.
 """
 
 from __future__ import annotations

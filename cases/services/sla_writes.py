@@ -145,7 +145,8 @@ def _escalate_ctes() -> tuple[str, dict]:
     after ``now`` (``checks``: everything up to ``now`` was just recorded, or
     is not due — and the events this statement records are all at or before
     ``now``, so the expression, which reads the events table as it was, gives
-    the same instant), and a breach escalates a case still open and not yet
+    the same instant; ``done``: a case with nothing left to check loses its
+    row), and a breach escalates a case still open and not yet
     escalated (``changed``: SLA-4, to the assignee's leader; a paused case
     keeps *waiting on client*, SLA-3), with a history row and an
     ``Escalation`` row each, at the earliest breached deadline of the batch.
@@ -169,12 +170,18 @@ def _escalate_ctes() -> tuple[str, dict]:
         breached AS (
             SELECT DISTINCT ON (case_id) case_id, occurred_at, w FROM ev
             WHERE k = 'breach' ORDER BY case_id, occurred_at, w
+        ), nexts AS (
+            SELECT c.id, {next_check_sql()} AS at FROM c
         ), checks AS (
-            UPDATE {SlaCheck._meta.db_table} s SET at = v.at
-            FROM (SELECT c.id, {next_check_sql()} AS at FROM c) v
+            UPDATE {SlaCheck._meta.db_table} s SET at = v.at FROM nexts v
             -- the ids again: an index scan, not a hash of the whole table
             WHERE s.case_id = v.id AND s.case_id = ANY(%(ids)s::bigint[])
-              AND s.at IS DISTINCT FROM v.at
+              AND v.at IS NOT NULL AND s.at IS DISTINCT FROM v.at
+        ), done AS (
+            -- nothing left to check: the row goes (cheaper than a new
+            -- version with a NULL, and the due index never held it)
+            DELETE FROM {SlaCheck._meta.db_table} s USING nexts v
+            WHERE s.case_id = v.id AND s.case_id = ANY(%(ids)s::bigint[]) AND v.at IS NULL
         ), changed AS (
             UPDATE {table} t SET
                 status = CASE WHEN t.sla_paused_at IS NULL THEN %(escalated)s ELSE t.status END,
@@ -303,19 +310,18 @@ def _digest_ctes(*, swept_at: datetime) -> tuple[str, dict]:
     notification, digest = Notification._meta.db_table, SlaDigest._meta.db_table
     part = SlaDigestPart._meta.db_table
     language, language_params = _named(*_language_sql("p.language"), "dl")
-    labels, label_params = _named(*_labels_sql("r.language"), "dw")
+    labels, label_params = _named(*_labels_sql(language), "dw")
     title, title_params = _named(*_title_sql("u.language", "u.total"), "dt")
     url_prefix, url_suffix = id_url_pieces("cases:detail", 1)
     sql = f"""
         evd AS (
             SELECT DISTINCT case_id, w, k FROM ev
         ), cs AS MATERIALIZED (
-            -- the cases with events: assignee, their leader, the client's name
-            SELECT c.id, c.assignee_id, p.leader_id, cl.name AS client_name
-            FROM c JOIN {Client._meta.db_table} cl ON cl.id = c.client_id
-            LEFT JOIN {profile} p ON p.user_id = c.assignee_id
+            -- the cases with events: their assignee and the assignee's leader
+            SELECT c.id, c.client_id, c.assignee_id, p.leader_id
+            FROM c LEFT JOIN {profile} p ON p.user_id = c.assignee_id
             WHERE c.id IN (SELECT case_id FROM evd)
-        ), r AS (
+        ), r AS MATERIALIZED (
             SELECT evd.case_id, evd.w, evd.k, cs.assignee_id AS user_id
             FROM evd JOIN cs ON cs.id = evd.case_id WHERE cs.assignee_id IS NOT NULL
             UNION
@@ -325,23 +331,31 @@ def _digest_ctes(*, swept_at: datetime) -> tuple[str, dict]:
             UNION
             SELECT evd.case_id, evd.w, evd.k, w.user_id
             FROM evd JOIN {watchers} w ON w.case_id = evd.case_id WHERE evd.k = 'breach'
-        ), rl AS (
-            SELECT r.*, {language} AS language
-            FROM r LEFT JOIN {profile} p ON p.user_id = r.user_id
-        ), pc AS (
-            SELECT r.user_id, r.case_id, r.language, bool_or(r.k = 'breach') AS breach,
-                   string_agg({labels}, '; ' ORDER BY r.k DESC, r.w) AS what
-            FROM rl AS r GROUP BY r.user_id, r.case_id, r.language
+        ), pc AS MATERIALIZED (
+            -- each person's cases, numbered: only the first get a line
+            SELECT user_id, case_id, bool_or(k = 'breach') AS breach,
+                   row_number() OVER (PARTITION BY user_id ORDER BY case_id) AS n
+            FROM r GROUP BY user_id, case_id
+        ), what AS (
+            SELECT r.user_id, r.case_id, string_agg({labels}, '; ' ORDER BY r.k DESC, r.w) AS what
+            FROM r JOIN pc ON pc.user_id = r.user_id AND pc.case_id = r.case_id
+                           AND pc.n <= {DIGEST_LINES}
+            LEFT JOIN {profile} p ON p.user_id = r.user_id
+            GROUP BY r.user_id, r.case_id, p.language
         ), lines AS (
-            SELECT pc.user_id, pc.case_id, pc.language, pc.breach,
-                   concat('#', pc.case_id, ' · ', cs.client_name, ': ', pc.what) AS line
-            FROM pc JOIN cs ON cs.id = pc.case_id
+            SELECT what.user_id,
+                   string_agg(concat('#', what.case_id, ' · ', cl.name, ': ', what.what), E'\\n'
+                              ORDER BY what.case_id) AS body
+            FROM what JOIN cs ON cs.id = what.case_id
+            JOIN {Client._meta.db_table} cl ON cl.id = cs.client_id
+            GROUP BY what.user_id
         ), grouped AS (
-            SELECT user_id, min(language) AS language, bool_or(breach) AS breach,
-                   count(*) AS cases, array_agg(case_id ORDER BY case_id) AS case_ids,
-                   array_to_string((array_agg(line ORDER BY case_id))[1:{DIGEST_LINES}], E'\\n')
-                       AS body
-            FROM lines GROUP BY user_id
+            SELECT g.*, {language} AS language, lines.body
+            FROM (SELECT user_id, bool_or(breach) AS breach, count(*) AS cases,
+                         array_agg(case_id ORDER BY case_id) AS case_ids
+                  FROM pc GROUP BY user_id) g
+            JOIN lines ON lines.user_id = g.user_id
+            LEFT JOIN {profile} p ON p.user_id = g.user_id
         ), u AS (
             SELECT grouped.*, grouped.cases + COALESCE((
                 SELECT d.case_count FROM {digest} d

@@ -170,6 +170,20 @@ def test_the_sweep_moves_the_check_past_what_it_recorded(clock, team):
     assert _next(case) is None
 
 
+def test_a_case_the_sweep_leaves_with_nothing_to_check_loses_its_row(clock, team):
+    """RULES: SLA-4. The sweep deletes the check of a case with nothing left
+    (the due index never held it); reopening the case stores one again."""
+    case = _case(team)
+    clock.set(mx(2026, 11, 10, 12))
+    resolve_case(actor=team["agent"], case_id=case.pk)
+    assert SlaCheck.objects.filter(case=case, at=case.first_response_due_at).exists()
+    sweep_sla(now=clock.now)
+    assert not SlaCheck.objects.filter(case=case).exists()
+    clock.set(mx(2026, 11, 23, 9))
+    case = reopen_case(actor=team["agent"], case_id=case.pk, reason="Volvió a escribir")
+    assert SlaCheck.objects.get(case=case).at == case.resolution_warn_at
+
+
 def test_refreshing_existing_cases_stores_what_can_still_happen(clock, team):
     """RULES: SLA-4. Many cases at once (as the rescue sweep does): an open
     case and one resolved late get theirs; one resolved in time and one
@@ -287,6 +301,23 @@ def test_one_digest_per_person_per_sweep_lists_every_case_once(team):
     assert latest.title == "Alertas de SLA en tus casos: 30"
     assert "límite de resolución superado" in latest.body
     assert SlaEvent.objects.count() == 60
+
+
+def test_a_digest_body_lists_the_first_cases_of_a_batch_by_number(team):
+    """RULES: SLA-4. One batch of 30 breaches: the body has a line for each of
+    the first 20 cases, in case order, with the client and what happened;
+    the title and the digest count all 30."""
+    _bulk_cases(team, 30)
+    sweep_sla(now=mx(2026, 11, 9, 18), batch_size=100)
+
+    cases = sorted(Case.objects.values_list("pk", flat=True))
+    client = Case.objects.get(pk=cases[0]).client
+    note = Notification.objects.get(recipient=team["agent"])
+    assert note.sla_digest.case_count == 30
+    assert note.title == "Alertas de SLA en tus casos: 30"
+    assert note.body.splitlines() == [
+        f"#{pk} · {client.name}: primera respuesta vencida" for pk in cases[:DIGEST_LINES]
+    ]
 
 
 def test_warnings_and_breaches_of_one_sweep_share_the_digest(clock, team):
