@@ -1,0 +1,57 @@
+"""Migration cases/0019: the next SLA check moves from the case row into
+``cases_slacheck``, and back when it is reversed."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.cases.factories import CaseFactory, mx
+
+BEFORE = [("cases", "0018_response_clock_one_pending")]
+AFTER = [("cases", "0019_sla_check_table_and_open_flag")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def _rows(sql):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_next_check_moves_to_its_table_and_back():
+    """RULES: SLA-4. A check stored on the case before the migration is the
+    case's row in the table after it; a case without one gets no row; a
+    reversal puts each back on its case."""
+    due = CaseFactory(next_sla_check_at=mx(2026, 11, 9, 16))
+    later = CaseFactory(next_sla_check_at=None)
+    _migrate(BEFORE)
+    try:
+        assert _rows("SELECT id, next_sla_check_at FROM cases_case") == {
+            due.pk: mx(2026, 11, 9, 16),
+            later.pk: None,
+        }
+        with connection.cursor() as cursor:  # written under the old schema
+            cursor.execute(
+                "UPDATE cases_case SET next_sla_check_at = %s WHERE id = %s",
+                [mx(2026, 11, 10, 9), later.pk],
+            )
+        _migrate(AFTER)
+        assert _rows("SELECT case_id, at FROM cases_slacheck") == {
+            due.pk: mx(2026, 11, 9, 16),
+            later.pk: mx(2026, 11, 10, 9),
+        }
+        _migrate(BEFORE)
+        assert _rows("SELECT id, next_sla_check_at FROM cases_case") == {
+            due.pk: mx(2026, 11, 9, 16),
+            later.pk: mx(2026, 11, 10, 9),
+        }
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
