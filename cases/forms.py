@@ -24,7 +24,7 @@ from cases.models import (
     TypingReason,
 )
 from cases.services.interactions import SUMMARY_MAX
-from pae_ops.widgets import LocalizedDateTimeField, LocalizedDateTimeInput
+from pae_ops.widgets import FastSelect, LocalizedDateTimeField, LocalizedDateTimeInput
 
 NEW_OR_NONE = ""
 
@@ -64,7 +64,7 @@ class InteractionForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     direction = forms.ChoiceField(
         label=_("Direction"),
@@ -75,7 +75,7 @@ class InteractionForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=Interaction.Channel.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     occurred_at = LocalizedDateTimeField(
         label=_("When"),
@@ -86,7 +86,7 @@ class InteractionForm(forms.Form):
     template = forms.ChoiceField(
         label=_("Response template"),
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     summary = forms.CharField(
         label=_("Summary"),
@@ -98,7 +98,7 @@ class InteractionForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     subject = forms.CharField(
         label=_("Subject of the new case"),
@@ -111,7 +111,7 @@ class InteractionForm(forms.Form):
         label=_("Kind of the new case"),
         choices=Case.Kind.choices,
         initial=Case.Kind.REQUEST,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     # A new key each time the form renders; a second submission of the same
     # form (a double click, a retried request) carries the same key and logs
@@ -182,7 +182,7 @@ class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(
         label=_("Assign to"),
         coerce=int,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=FastSelect(attrs={"class": "form-select form-select-sm"}),
     )
 
     def __init__(self, *args, users: Iterable = (), **kwargs) -> None:

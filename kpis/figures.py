@@ -35,24 +35,33 @@ class Unit(StrEnum):
     AVERAGE = "average"
 
 
+# Sets for the lookups below: the dashboard adds ~3,000 values a page.
+_MEASURE_NAMES = frozenset(MEASURES)
+_AMOUNT_NAMES = frozenset(AMOUNT_MEASURES)
+_NO_AMOUNT = Decimal("0.00")
+
+
 class Measures(dict):
     """Sums of the counters (0 for a counter nobody counted)."""
 
     def __missing__(self, key: str):
-        if key not in MEASURES:
+        if key not in _MEASURE_NAMES:
             raise KeyError(key)
-        return Decimal("0.00") if key in AMOUNT_MEASURES else 0
+        return _NO_AMOUNT if key in _AMOUNT_NAMES else 0
 
     def add(self, other: Mapping[str, object]) -> None:
+        # Amounts as Decimals, counts as ints; a counter met the first time
+        # starts from its zero without a ``__missing__`` call.
         for name, value in other.items():
-            if value:
-                self[name] = self[name] + _number(name, value)
-
-
-def _number(name: str, value) -> int | Decimal:
-    if name in AMOUNT_MEASURES:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    return int(value)
+            if not value:
+                continue
+            if name in _AMOUNT_NAMES:
+                amount = value if isinstance(value, Decimal) else Decimal(str(value))
+                self[name] = self.get(name, _NO_AMOUNT) + amount
+            elif name in _MEASURE_NAMES:
+                self[name] = self.get(name, 0) + int(value)
+            else:
+                raise KeyError(name)
 
 
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:

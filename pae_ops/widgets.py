@@ -15,7 +15,11 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+
+from pae_ops.fast_html import html_escape
 
 # strftime directives in the words of each language's placeholder.
 _DIRECTIVES = {
@@ -106,3 +110,55 @@ class LocalizedDateTimeField(forms.DateTimeField):
                 "format": format_hint("DATETIME_INPUT_FORMATS")
             }
             raise ValidationError(message, code="invalid") from None
+
+
+class FastSelect(forms.Select):
+    """Django's ``Select`` with its HTML written here instead of by its three
+    templates (``select.html``, an included ``select_option.html`` per option,
+    ``attrs.html`` per tag): the same text (tested equal), at a tenth of the
+    cost. The interaction form's typing select has ~40 options, ~2 ms a page
+    through the templates. A subclass with other templates renders Django's
+    way."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        if (
+            self.template_name != forms.Select.template_name
+            or self.option_template_name != forms.Select.option_template_name
+        ):
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f"<select name={_quoted(widget['name'])}{_attrs(widget['attrs'])}>"]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f"\n  <optgroup label={_quoted(group_name)}>")
+            parts.extend(
+                f'\n  <option value="{html_escape(option["value"])}"{_attrs(option["attrs"])}>'
+                f"{_text(option['label'])}</option>\n"  # the option template's last line
+                for option in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value escaped)
+
+
+def _text(value: object) -> str:
+    """``{{ value }}`` as a template writes it (localized, escaped)."""
+    if type(value) is not str:
+        value = formats.localize(template_localtime(value))
+    return html_escape(value)
+
+
+def _quoted(value: object) -> str:
+    return f'"{_text(value)}"'
+
+
+def _attrs(attrs: dict) -> str:
+    """``django/forms/widgets/attrs.html``: `` name="value"`` (the value
+    through ``stringformat:'s'``, so not localized), a bare ``name`` for
+    True, nothing for False."""
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{html_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
