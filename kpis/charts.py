@@ -68,10 +68,12 @@ def bar_chart(
     unit: str,
     *,
     labels: dict[date, tuple[str, str]] | None = None,
+    language: str | None = None,
 ) -> Chart:
     """One bar per month; a month without data gets a marker and no bar.
 
-    ``labels``: each month's short and long name, when the caller has them.
+    ``labels``: each month's short and long name, and ``language``, the active
+    language, when the caller has them.
     """
     labels = labels or {}
     values = [Decimal(v) for _month, v in points if v is not None]
@@ -104,7 +106,7 @@ def bar_chart(
                 label=labels[month][0] if month in labels else date_format(month, "M"),
                 label_x=round(x + width / 2, 1),
                 text=f"{labels[month][1] if month in labels else date_format(month, 'F Y')}: "
-                f"{format_value(value, unit)}",
+                f"{format_value(value, unit, language=language)}",
                 has_data=value is not None,
                 month=month,
             )

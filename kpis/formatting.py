@@ -10,22 +10,23 @@ from kpis.figures import Unit
 from pae_ops.formatting import money, number, percent
 
 
-def format_value(value: Decimal | int | None, unit: str) -> str:
+def format_value(value: Decimal | int | None, unit: str, *, language: str | None = None) -> str:
     """``12,345.67`` · ``93.5 %`` · ``20.0`` · ``5.00 h`` · ``12``; "no data" (KPI-8).
 
     In the active language's way (``pae_ops.formatting``): the same on every page.
+    ``language``: the active language, for a page of many values.
     """
     if value is None:
         return _("no data")
     if unit == Unit.MONEY:
-        return money(value)
+        return money(value, language=language)
     if unit == Unit.PERCENT:
-        return percent(value, 1)
+        return percent(value, 1, language=language)
     if unit == Unit.HOURS:
-        return f"{number(value, 2)} h"
+        return f"{number(value, 2, language=language)} h"
     if unit == Unit.COUNT:
-        return number(value)
-    return number(value, 1)
+        return number(value, language=language)
+    return number(value, 1, language=language)
 
 
 def format_change(value: Decimal | int | None, unit: str) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kpis.charts import Chart, bar_chart
@@ -194,6 +195,7 @@ BREAKDOWN_TITLES = {
 def dashboard_page(data: DirectorDashboard) -> dict:
     period = period_label(data.month)
     narrows = data.narrows_products
+    language = get_language()  # once: the page writes ~1,000 numbers
     heads: dict[str, FigureHead] = {}
     # Each month's names once (date_format is slow, and there are 12 × 10 bars).
     labels = {month: (date_format(month, "M"), period_label(month)) for month in data.months}
@@ -206,8 +208,8 @@ def dashboard_page(data: DirectorDashboard) -> dict:
     summary = [
         SummaryLine(
             head=figure_head(row.figure),
-            value=format_value(row.value, row.figure.unit),
-            year_ago=format_value(row.year_ago, row.figure.unit),
+            value=format_value(row.value, row.figure.unit, language=language),
+            year_ago=format_value(row.year_ago, row.figure.unit, language=language),
             change=format_change(row.change, row.figure.unit),
         )
         for row in data.summary
@@ -222,9 +224,9 @@ def dashboard_page(data: DirectorDashboard) -> dict:
                 value=line.value,
                 year_ago=_("A year before: %(value)s (%(change)s)")
                 % {"value": line.year_ago, "change": line.change},
-                chart=bar_chart(trend.points, trend.figure.unit, labels=labels),
+                chart=bar_chart(trend.points, trend.figure.unit, labels=labels, language=language),
                 table=[
-                    (labels[month][1], format_value(value, trend.figure.unit))
+                    (labels[month][1], format_value(value, trend.figure.unit, language=language))
                     for month, value in trend.points
                 ],
             )
@@ -241,7 +243,10 @@ def dashboard_page(data: DirectorDashboard) -> dict:
                 rows=[
                     (
                         row.label,
-                        [format_value(row.values[f.key], f.unit) for f in breakdown.figures],
+                        [
+                            format_value(row.values[f.key], f.unit, language=language)
+                            for f in breakdown.figures
+                        ],
                     )
                     for row in breakdown.rows
                 ],
@@ -256,12 +261,13 @@ def dashboard_page(data: DirectorDashboard) -> dict:
 def team_page(data: TeamView) -> dict:
     period = period_label(data.month)
     columns = [head(figure, period=period, narrows_products=False) for figure in data.figures]
+    language = get_language()
 
     def cells(row) -> list[str]:
         return [
             "—"
             if row.key is None and figure.key == "commission"
-            else format_value(row.values[figure.key], figure.unit)
+            else format_value(row.values[figure.key], figure.unit, language=language)
             for figure in data.figures
         ]
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -436,13 +437,14 @@ def _collect(result: Totals, sql: str, params: list, parts: Sequence[Part]) -> N
             part.keys,
             [(index, name) for index, name in enumerate(names) if name in wanted],
         )
+    # Keys come as text, and a month or an id recurs on hundreds of rows.
+    parse = cache(_parse)
     for row in rows:
         keys, measures = layout[row[0]]
         values = {name: row[index] for index, name in measures if row[index]}
         if not keys and not values:
             continue  # an empty total row (SUM over nothing)
-        key = tuple(_parse(name, value) for name, value in zip(keys, row[1:3], strict=False))
-        result.add(row[0], key, values)
+        result.add(row[0], tuple(map(parse, keys, row[1:3])), values)
 
 
 def _parse(name: str, value):

@@ -21,7 +21,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
-def number(value: Decimal | int | float, places: int | None = None) -> str:
+def number(
+    value: Decimal | int | float, places: int | None = None, *, language: str | None = None
+) -> str:
     """``value`` with the language's separators and thousands grouping.
 
     Exactly what Django's ``formats.number_format(value, places,
@@ -31,8 +33,11 @@ def number(value: Decimal | int | float, places: int | None = None) -> str:
     read once per language, and integers and decimals of ordinary size in
     groups of three are written by Python's own formatting (a KPI dashboard
     writes ~1,000 numbers; Django's way costs ~12 µs each).
+
+    ``language``: the active language, for a caller that writes many numbers
+    (``get_language()`` costs about half of a number).
     """
-    decimal_sep, grouping, thousand_sep = _separators(get_language())
+    decimal_sep, grouping, thousand_sep = _separators(language or get_language())
     if grouping == 3 and type(value) in (int, Decimal):
         written = _grouped_by_three(value, places)
         if written is not None:
@@ -85,14 +90,14 @@ def _grouped_by_three(value: Decimal | int, places: int | None) -> str | None:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):,.{places}f}"
 
 
-def money(value: Decimal | int) -> str:
+def money(value: Decimal | int, *, language: str | None = None) -> str:
     """An amount with two places: ``1,234.50`` (the currency is said beside it)."""
-    return number(Decimal(value), 2)
+    return number(Decimal(value), 2, language=language)
 
 
-def percent(value: Decimal | int | float, places: int = 1) -> str:
+def percent(value: Decimal | int | float, places: int = 1, *, language: str | None = None) -> str:
     """``93.5 %`` (a space before the sign, as both languages' style guides write it)."""
-    return f"{number(value, places)} %"
+    return f"{number(value, places, language=language)} %"
 
 
 def short_date(value: date | datetime) -> str:
