@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from pae_ops.widgets import FastSelect
 
 
 class BoardFilter(django_filters.FilterSet):
@@ -30,16 +31,23 @@ class BoardFilter(django_filters.FilterSet):
         label=_("Search"), method="filter_search", max_length=200, strip=True
     )
     state = django_filters.ChoiceFilter(
-        label=_("SLA"), choices=STATE_CHOICES, method="filter_state", empty_label=_("Any")
+        label=_("SLA"),
+        choices=STATE_CHOICES,
+        method="filter_state",
+        empty_label=_("Any"),
+        widget=FastSelect,
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Case.Status.choices, empty_label=_("Open")
+        label=_("Status"), choices=Case.Status.choices, empty_label=_("Open"), widget=FastSelect
     )
     kind = django_filters.ChoiceFilter(
-        label=_("Kind"), choices=Case.Kind.choices, empty_label=_("Any kind")
+        label=_("Kind"), choices=Case.Kind.choices, empty_label=_("Any kind"), widget=FastSelect
     )
     assignee = django_filters.ModelChoiceFilter(
-        label=_("Assignee"), queryset=Case.objects.none(), empty_label=_("Anyone in the team")
+        label=_("Assignee"),
+        queryset=Case.objects.none(),
+        empty_label=_("Anyone in the team"),
+        widget=FastSelect,
     )
 
     class Meta:

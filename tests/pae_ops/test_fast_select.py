@@ -3,13 +3,18 @@ through its templates."""
 
 from __future__ import annotations
 
+import pytest
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pae_ops.widgets import FastSelect
+from tests.factories import UserFactory
+
+User = get_user_model()
 
 texts = st.one_of(
     st.text(max_size=12),
@@ -62,3 +67,19 @@ def test_a_select_with_its_own_templates_renders_them():
     written = Fast(choices=[("a", "A")]).render("name", "a")
     assert written == Slow(choices=[("a", "A")]).render("name", "a")
     assert written.startswith("<div>")
+
+
+@pytest.mark.django_db
+def test_a_model_choice_select_writes_what_select_writes():
+    """The board's assignee filter: options from a queryset (their values are
+    ``ModelChoiceIteratorValue``), one of them chosen."""
+    people = [UserFactory(first_name=name) for name in ("Ana & Luis", "Óscar")]
+    queryset = User.objects.filter(pk__in=[p.pk for p in people]).order_by("pk")
+
+    class Form(forms.Form):
+        fast = forms.ModelChoiceField(queryset, empty_label="Todos", widget=FastSelect)
+        slow = forms.ModelChoiceField(queryset, empty_label="Todos", widget=forms.Select)
+
+    form = Form(data={"fast": people[1].pk, "slow": people[1].pk})
+    assert str(form["fast"]).replace("fast", "slow") == str(form["slow"])
+    assert f'<option value="{people[1].pk}" selected>' in str(form["fast"])
