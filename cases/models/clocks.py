@@ -207,9 +207,8 @@ class SlaEvent(models.Model):
 class SlaCheck(models.Model):
     """SLA-4: a case's *next SLA check*, the earliest instant the sweep has
     something to check on it (a warning or breach not recorded yet, of the
-    case or of a later contact's clock); NULL, or no row, when nothing is
-    left (the services store NULL; the sweep deletes the row of a case it
-    leaves with nothing to check).
+    case or of a later contact's clock). A case with nothing left to check
+    has no row.
 
     Kept by the services (``cases.services.sla_next``) and by the sweep,
     which reads only the checks that are due (``<= now``) from the partial
@@ -225,18 +224,14 @@ class SlaCheck(models.Model):
         related_name="sla_check",
         verbose_name=_("case"),
     )
-    at = models.DateTimeField(_("next SLA check at"), null=True, blank=True)
+    at = models.DateTimeField(_("next SLA check at"))
 
     class Meta:
         verbose_name = _("next SLA check")
         verbose_name_plural = _("next SLA checks")
         indexes = [
             # What the sweep reads, in the order it reads it.
-            models.Index(
-                fields=["at", "case"],
-                condition=Q(at__isnull=False),
-                name="cases_slacheck_due_idx",
-            ),
+            models.Index(fields=["at", "case"], name="cases_slacheck_due_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,8 @@
 What it reads: only the cases that are due. Each case's *next SLA check*
 (``SlaCheck``, ``cases.services.sla_next``) is the earliest instant at which
 a warning or breach of the case or of one of its later contacts' clocks can
-be recorded, kept by the services and by the sweep; NULL when nothing is
-left. A batch is the cases whose check is ``<= now``, read from the partial
+be recorded, kept by the services and by the sweep; no row when nothing
+is left. A batch is the cases whose check is ``<= now``, read from the partial
 index of that narrow table in (instant, case) order, so a re-run after a
 sweep reads an empty range of the index whatever the planner thinks of the
 events table.

@@ -18,9 +18,8 @@ sweep, which has just recorded everything due up to ``now``, stores the
 next one after ``now``; the services (``refresh_next_sla_check``) store the
 earliest of any time, so a state that makes a past deadline count (a late
 answer, a reopening, a resolution after a deadline while the sweep was
-down) is swept at once. Stored in ``SlaCheck`` (one row per case once a
-service has stored it; ``at`` NULL, or the row deleted by the sweep, when
-nothing is left). Rules: SLA-1..4.
+down) is swept at once. Stored in ``SlaCheck``: one row per case with
+something left to check, none when nothing is left. Rules: SLA-1..4.
 """
 
 from __future__ import annotations
@@ -108,14 +107,18 @@ def next_check_sql() -> str:
 
 def refresh_sql(where: str) -> str:
     """The statement storing the next check of the cases ``where`` selects
-    (a condition on ``c``): a case's first check adds its row; a row whose
-    value does not change is not written."""
+    (a condition on ``c``): a case's first check adds its row, a row whose
+    value does not change is not written, and a case with nothing left to
+    check loses its row."""
     case, check = Case._meta.db_table, SlaCheck._meta.db_table
     return (
-        f"INSERT INTO {check} AS s (case_id, at)"  # noqa: S608 (model names)
-        f" SELECT c.id, {next_check_sql()} FROM {case} c WHERE {where}"
+        f"WITH v AS (SELECT c.id, {next_check_sql()} AS at"  # noqa: S608 (model names)
+        f" FROM {case} c WHERE {where}),"
+        f" stored AS (INSERT INTO {check} AS s (case_id, at)"
+        " SELECT id, at FROM v WHERE at IS NOT NULL"
         " ON CONFLICT (case_id) DO UPDATE SET at = excluded.at"
-        " WHERE s.at IS DISTINCT FROM excluded.at"
+        " WHERE s.at IS DISTINCT FROM excluded.at)"
+        f" DELETE FROM {check} s USING v WHERE s.case_id = v.id AND v.at IS NULL"
     )
 
 
@@ -151,6 +154,6 @@ def refresh_case(case: Case, *, now: datetime | None = None) -> None:
 
 
 def next_check_of(case: Case | int) -> datetime | None:
-    """The stored next SLA check of a case (None: nothing left, or never stored)."""
+    """The stored next SLA check of a case (None: nothing left to check)."""
     case_id = getattr(case, "pk", case)
     return SlaCheck.objects.filter(case_id=case_id).values_list("at", flat=True).first()

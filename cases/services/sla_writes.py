@@ -178,8 +178,7 @@ def _escalate_ctes() -> tuple[str, dict]:
             WHERE s.case_id = v.id AND s.case_id = ANY(%(ids)s::bigint[])
               AND v.at IS NOT NULL AND s.at IS DISTINCT FROM v.at
         ), done AS (
-            -- nothing left to check: the row goes (cheaper than a new
-            -- version with a NULL, and the due index never held it)
+            -- nothing left to check: the row goes
             DELETE FROM {SlaCheck._meta.db_table} s USING nexts v
             WHERE s.case_id = v.id AND s.case_id = ANY(%(ids)s::bigint[]) AND v.at IS NULL
         ), changed AS (

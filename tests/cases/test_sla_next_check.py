@@ -134,6 +134,7 @@ def test_resolving_or_closing_in_time_clears_the_check(clock, team):
     close_case(actor=team["agent"], case_id=closed.pk, note="Duplicado")
     assert _next(resolved) is None
     assert _next(closed) is None
+    assert not SlaCheck.objects.filter(case__in=[resolved, closed]).exists()
 
 
 def test_resolving_after_a_deadline_keeps_its_breach_to_check(clock, team):
