@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tests.factories import UserFactory
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = [("cases", "0015_taxonomy_spanish_sales_names")]
 AFTER = [("cases", "0016_sla_digest_parts")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +18,7 @@ def test_existing_digests_keep_their_cases_as_one_part():
     """RULES: SLA-4. A digest written before the migration lists the same
     cases after it, and back again."""
     person = UserFactory()
-    _migrate(BEFORE)
+    migrate_to(BEFORE)
     try:
         with connection.cursor() as cursor:
             for key, case_ids in (("a", [5, 3, 9]), ("b", [])):
@@ -40,7 +34,7 @@ def test_existing_digests_keep_their_cases_as_one_part():
                     " VALUES (%s, %s, %s, NULL)",
                     [note_id, timezone.now(), case_ids],
                 )
-        _migrate(AFTER)
+        migrate_to(AFTER)
         from cases.models import SlaDigest
 
         digests = {d.notification.dedupe_key: d for d in SlaDigest.objects.all()}
@@ -48,9 +42,9 @@ def test_existing_digests_keep_their_cases_as_one_part():
         assert digests["sla-digest:a"].case_count == 3
         assert digests["sla-digest:b"].case_ids == []
         assert digests["sla-digest:b"].case_count == 0
-        _migrate(BEFORE)
+        migrate_to(BEFORE)
         with connection.cursor() as cursor:
             cursor.execute("SELECT case_ids FROM cases_sladigest ORDER BY notification_id")
             assert [row[0] for row in cursor.fetchall()] == [[5, 3, 9], []]
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -356,15 +356,9 @@ def test_cases_without_an_assignee_breach_without_notices(clock, team):
     assert _events(case, kind="breach").exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_groups):
-    """RULES: SLA-4. Two real threads (two connections) sweep the same 300
-    breached cases at the same moment, in small batches: every event,
-    notification and escalation exists exactly once."""
-    import threading
-
-    from django.db import connections
-
+def _team_with_new_cases(count: int):
+    """A leader, their agent and ``count`` new cases of the agent opened
+    Monday 10:00, stored as ``open_case`` stores them."""
     leader = UserFactory(leader=True)
     agent = UserFactory(agent=True, profile__leader=leader)
     customer = ClientFactory(assigned_agent=agent)
@@ -376,9 +370,22 @@ def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_grou
             opened_at=MONDAY_10,
             **stored_deadlines(MONDAY_10),
         )
-        for i in range(300)
+        for i in range(count)
     )
     store_checks()
+    return leader, agent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_running_at_once_record_and_notify_each_breach_once(role_groups):
+    """RULES: SLA-4. Two real threads (two connections) sweep the same 300
+    breached cases at the same moment, in small batches: every event,
+    notification and escalation exists exactly once."""
+    import threading
+
+    from django.db import connections
+
+    leader, agent = _team_with_new_cases(300)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -422,20 +429,7 @@ def test_a_storm_is_swept_by_helper_connections_each_breach_once(role_groups, mo
         real_start(thread)
 
     monkeypatch.setattr(sla_module.threading.Thread, "start", counted_start)
-    leader = UserFactory(leader=True)
-    agent = UserFactory(agent=True, profile__leader=leader)
-    customer = ClientFactory(assigned_agent=agent)
-    Case.objects.bulk_create(
-        Case(
-            client=customer,
-            assignee=agent,
-            subject=f"Caso {i}",
-            opened_at=MONDAY_10,
-            **stored_deadlines(MONDAY_10),
-        )
-        for i in range(400)
-    )
-    store_checks()
+    leader, agent = _team_with_new_cases(400)
 
     report = sweep_sla(now=mx(2026, 12, 1, 12), batch_size=40, workers=3)
 
