@@ -199,7 +199,7 @@ class Case(TimeStampedModel):
     # table's 20-odd indexes get no new entry. Filter open cases on it
     # (``status_is_open=True``) so that the planner can use those indexes.
     status_is_open = models.GeneratedField(
-        expression=Q(status__in=["new", "in_progress", "waiting", "escalated"]),
+        expression=Q(status__in=[status.value for status in OPEN_STATUSES]),
         output_field=models.BooleanField(),
         db_persist=True,
         verbose_name=_("open"),
